@@ -1,0 +1,46 @@
+// Options for opening a Store. Every field: meaning, default, trade-off.
+#ifndef LIBEXPORT_OPTIONS_H_
+#define LIBEXPORT_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace libexport {
+
+struct StoreOptions {
+  // --- behaviour ---
+
+  // Create the directory and an empty store when missing. When false, opening
+  // a directory without a store is NotFound. Default: true.
+  bool create_if_missing = true;
+
+  // Open read-only: writes return InvalidArgument. Readers never block
+  // writers in LMDB, so a server may open read-write and still never write.
+  // Default: false.
+  bool read_only = false;
+
+  // --- performance and limits ---
+
+  // The initial LMDB map size in bytes: address space, not disk. The file
+  // grows as data is written; the map grows automatically (doubling, redoing
+  // the write) when a write hits MDB_MAP_FULL. Default: 1 GiB. A tiny value
+  // works, at the cost of a few grow-and-redo cycles on the first big import.
+  uint64_t initial_map_size = uint64_t{1} << 30;
+
+  // The map never grows past this; a write that needs more fails with
+  // ResourceExhausted and changes nothing. Default: 64 GiB.
+  uint64_t max_map_size = uint64_t{64} << 30;
+
+  // LMDB reader slots: concurrent read transactions across every process
+  // using the store (each running export holds one). Default: 512.
+  unsigned max_readers = 512;
+
+  // fsync on every commit (full durability). false sets MDB_NOSYNC: a
+  // machine crash may lose the last commits, never consistency on a
+  // filesystem that keeps write order. Default: true.
+  bool sync = true;
+};
+
+}  // namespace libexport
+
+#endif  // LIBEXPORT_OPTIONS_H_

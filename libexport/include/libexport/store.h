@@ -1,0 +1,215 @@
+// Store: customizations and catalogs of many trackers in one LMDB
+// environment, and the export engine over them.
+//
+// Thread safety: a Store is safe to use from any number of threads at once.
+// Exports run concurrently, each in its own read transaction (a consistent
+// snapshot); writes are serialized by LMDB and never block exports.
+//
+// One environment per path per process: Open() on a path that is already
+// open in this process returns the same Store (LMDB forbids opening one
+// environment twice in a process; see lmdb.h "Caveats").
+//
+// Never use a Store in a child after fork(); exec is fine.
+#ifndef LIBEXPORT_STORE_H_
+#define LIBEXPORT_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libexport/options.h"
+#include "libexport/query.h"
+#include "libexport/status.h"
+#include "libexport/time.h"
+
+namespace libexport {
+
+// Receives an export's response bytes, in order, in chunks of about 64 KiB.
+//
+// IMPORTANT (lifetime): `chunk` is valid only until Write returns; copy what
+// you keep. Write runs inside the export's read transaction, so a slow sink
+// holds an LMDB reader slot (and old pages) for as long as it blocks.
+class ExportSink {
+ public:
+  virtual ~ExportSink() = default;
+  // Returns false to stop the export at once: Export then returns Aborted
+  // and releases its transaction. Use it for a client that went away or a
+  // time cap.
+  virtual bool Write(std::string_view chunk) = 0;
+};
+
+// What one export did.
+struct ExportStats {
+  uint64_t records_scanned = 0;      // records read and checked
+  uint64_t records_matched = 0;      // records written to the sink
+  uint64_t pins_pruned_expired = 0;  // dropped by remove_expired_pins
+  uint64_t pins_pruned_missing = 0;  // dropped by remove_nonexisting_item_pins
+  uint64_t bytes_written = 0;        // bytes handed to the sink
+};
+
+enum class OnConflict { kRaise, kIgnore, kOverride };
+enum class ImportFormat { kAuto, kJson, kNdjson };
+
+struct ImportOptions {
+  // kJson: the export document {"results":[...]}. kNdjson: one customization
+  // per line (blank lines skipped). kAuto: kJson when the first non-blank
+  // byte starts `{"results"`, else kNdjson.
+  ImportFormat format = ImportFormat::kAuto;
+  // What an id that already exists in the store does: kRaise fails the whole
+  // import (AlreadyExists, every conflicting id reported), kIgnore keeps the
+  // stored one, kOverride replaces it. An id repeated inside one document is
+  // always an error.
+  OnConflict on_conflict = OnConflict::kRaise;
+  // created_at / updated_at for records that lack them.
+  Timestamp now;
+  // Called now and then while records are written (done, total). Optional.
+  std::function<void(size_t done, size_t total)> progress;
+};
+
+// One bad record of an import.
+struct RecordError {
+  // "results[12]" (JSON document, 0-based) or "line 13" (NDJSON, 1-based).
+  std::string location;
+  std::string field;    // "pin_definitions[2].active_to"; empty for syntax errors
+  std::string message;  // for people
+};
+
+struct ImportReport {
+  size_t inserted = 0;
+  size_t replaced = 0;  // on_conflict=override
+  size_t skipped = 0;   // on_conflict=ignore
+  std::vector<RecordError> errors;  // every bad record; empty on success
+};
+
+struct TrackerInfo {
+  std::string tracker_id;
+  uint64_t customizations = 0;
+  uint64_t catalog_items = 0;
+};
+
+// What Verify() found. A healthy tracker has no problems.
+struct VerifyReport {
+  uint64_t records = 0;
+  uint64_t index_entries = 0;
+  uint64_t catalog_items = 0;
+  std::vector<std::string> problems;  // one line each, for people
+};
+
+class Store {
+ public:
+  // Opens (or, with create_if_missing, creates) the store in directory
+  // `path`, clears stale reader slots left by dead processes, and opens every
+  // table. Errors: NotFound (no store and !create_if_missing), IOError,
+  // Corruption (not a libexport store, or an unknown format version).
+  static Result<std::shared_ptr<Store>> Open(const std::string& path,
+                                             const StoreOptions& options = {});
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // ---------------------------------------------------------------- export
+
+  // Writes {"results":[...]} for `query` to `sink`: the customizations that
+  // match every filter, ordered by id, pins pruned as asked, each with
+  // `available` (true when at least one of its exported pins is active at
+  // query.now). One read transaction: a consistent snapshot.
+  // Errors: InvalidArgument (ValidateExportQuery; field() = parameter),
+  // NotFound (no such tracker), Aborted (sink returned false), Corruption
+  // (a stored record does not decode; the export stops).
+  Status Export(const ExportQuery& query, ExportSink& sink,
+                ExportStats* stats = nullptr) const;
+
+  // Export into a string. For tests and small results.
+  Result<std::string> ExportToString(const ExportQuery& query,
+                                     ExportStats* stats = nullptr) const;
+
+  // The canonical JSON of one customization, with `available` at `now`.
+  // Errors: NotFound (tracker or id), InvalidArgument (id not a UUID).
+  Result<std::string> Get(std::string_view tracker_id, std::string_view id,
+                          Timestamp now) const;
+
+  // The ids of the customizations that pin item `identity`, ordered.
+  Result<std::vector<std::string>> FindPinning(std::string_view tracker_id,
+                                               std::string_view identity) const;
+
+  // ---------------------------------------------------------------- writes
+
+  enum class PutMode { kCreate, kReplace, kUpsert };
+  // Validates one customization (a JSON object, contract section 2) and
+  // writes it. kCreate fails with AlreadyExists on an existing id, kReplace
+  // with NotFound on a missing one. Returns the (possibly generated) id.
+  // Errors: InvalidArgument (field() names the field), NotFound (tracker).
+  Result<std::string> Put(std::string_view tracker_id, std::string_view json,
+                          PutMode mode, Timestamp now);
+
+  // Errors: NotFound (tracker or id), InvalidArgument (id not a UUID).
+  Status Delete(std::string_view tracker_id, std::string_view id);
+
+  // Imports a whole document in one transaction: all or nothing. Every record
+  // is validated first; any bad record fails the import with InvalidArgument
+  // and every bad record in report->errors, and nothing changes.
+  // Errors: InvalidArgument, AlreadyExists (on_conflict=raise), NotFound
+  // (tracker), ResourceExhausted (map at max_map_size or disk full).
+  Status Import(std::string_view tracker_id, std::string_view document,
+                const ImportOptions& options, ImportReport* report);
+
+  // --------------------------------------------------------------- catalog
+
+  // Adds / removes item identities (1 byte to 1 KiB each) to / from the
+  // tracker's catalog in one transaction. Adding an existing identity or
+  // removing a missing one is not an error. `changed` (optional) receives how
+  // many identities were actually added / removed.
+  // Errors: InvalidArgument (empty or too long identity; nothing changes),
+  // NotFound (tracker).
+  Status AddCatalogItems(std::string_view tracker_id,
+                         const std::vector<std::string>& identities,
+                         uint64_t* changed = nullptr);
+  Status RemoveCatalogItems(std::string_view tracker_id,
+                            const std::vector<std::string>& identities,
+                            uint64_t* changed = nullptr);
+  Result<bool> CatalogContains(std::string_view tracker_id,
+                               std::string_view identity) const;
+
+  // -------------------------------------------------------------- trackers
+
+  // Creates a tracker. Without `key`, generates a 32-byte random key
+  // (OpenSSL CSPRNG), hex-encoded. Returns the key.
+  // Errors: InvalidArgument (tracker id or empty key), AlreadyExists.
+  Result<std::string> AddTracker(std::string_view tracker_id,
+                                 std::optional<std::string> key = std::nullopt);
+  // Removes a tracker with all its customizations and catalog.
+  Status RemoveTracker(std::string_view tracker_id);
+  Result<std::vector<TrackerInfo>> ListTrackers() const;
+  // The tracker's private key (the HMAC secret). NotFound when none.
+  Result<std::string> TrackerKey(std::string_view tracker_id) const;
+
+  // ----------------------------------------------------------- maintenance
+
+  // Checks that every record decodes and that the indexes and the records
+  // agree. Errors: NotFound (tracker); problems go into the report.
+  Status Verify(std::string_view tracker_id, VerifyReport* report) const;
+
+  // Writes a consistent, compacted copy of the whole store into `dir`
+  // (created if missing; must hold no store). Safe while the store is in use.
+  Status Backup(const std::string& dir) const;
+
+  // The directory this store lives in.
+  const std::string& path() const;
+  // The current map size in bytes (grows with the data).
+  uint64_t map_size() const;
+
+  class Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace libexport
+
+#endif  // LIBEXPORT_STORE_H_

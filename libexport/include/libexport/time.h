@@ -1,0 +1,52 @@
+// Timestamps: RFC 3339 for data, HTTP dates for request signing.
+// Nothing in the engine reads the clock; callers pass `now` in.
+//
+// Thread safety: pure functions.
+#ifndef LIBEXPORT_TIME_H_
+#define LIBEXPORT_TIME_H_
+
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "libexport/status.h"
+
+namespace libexport {
+
+// An instant: seconds since the Unix epoch (UTC) and nanoseconds within it.
+struct Timestamp {
+  int64_t seconds = 0;
+  int32_t nanos = 0;  // 0..999'999'999
+  auto operator<=>(const Timestamp&) const = default;
+};
+
+// The current system time. For callers (the CLI, the server), not the engine.
+Timestamp SystemNow();
+
+// A parsed RFC 3339 time. `fraction_digits` is how many digits of fraction
+// the input had (0..9), so the canonical form keeps them.
+struct Rfc3339 {
+  Timestamp time;
+  int fraction_digits = 0;
+};
+
+// Parses `2026-11-29T18:54:39Z`, `...T20:54:39.5+02:00`, lower-case t/z too.
+// Years 0001..9999. Fractions longer than 9 digits are truncated.
+// Returns InvalidArgument (without a field; the caller names it).
+Result<Rfc3339> ParseRfc3339(std::string_view text);
+
+// UTC, `YYYY-MM-DDTHH:MM:SSZ`, with `fraction_digits` digits of fraction
+// when non-zero: the canonical output form of the contract.
+std::string FormatRfc3339(Timestamp t, int fraction_digits = 0);
+
+// Parses an IMF-fixdate HTTP date, `Sun, 29 Nov 2026 18:54:39 GMT` (RFC 9110
+// 5.6.7). The weekday must match the date. Returns InvalidArgument.
+Result<Timestamp> ParseHttpDate(std::string_view text);
+
+// Formats an IMF-fixdate HTTP date.
+std::string FormatHttpDate(Timestamp t);
+
+}  // namespace libexport
+
+#endif  // LIBEXPORT_TIME_H_
