@@ -1,0 +1,610 @@
+// Validation and canonical encoding of one customization: contract section 2
+// for the rules, docs/store_format.md ("Record", "Canonical JSON") for the
+// bytes. Every rule is checked here, once, at write time; the export then
+// trusts the record.
+#include "customization.h"
+
+#include <simdjson.h>
+
+#include <array>
+#include <charconv>
+#include <limits>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+
+#include "json_writer.h"
+
+namespace libexport::internal {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// Identities are opaque strings (historically URLs) of at most 1 KiB.
+constexpr size_t kMaxIdentityBytes = 1024;
+// Tag and pin counts are u16 in the record header.
+constexpr size_t kMaxCount = std::numeric_limits<uint16_t>::max();
+// Error messages echo at most this much of a bad value.
+constexpr size_t kMaxEcho = 64;
+
+Status Invalid(std::string field, std::string message) {
+  return Status::InvalidArgument(std::move(message), std::move(field));
+}
+
+// A quoted, escaped and (when long) truncated copy of `s` for messages.
+std::string Echo(std::string_view s) {
+  std::string out;
+  if (s.size() <= kMaxEcho) {
+    AppendJsonString(&out, s);
+    return out;
+  }
+  size_t cut = kMaxEcho;
+  // Do not split a UTF-8 sequence: back up over continuation bytes.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  AppendJsonString(&out, s.substr(0, cut));
+  out += "... (" + std::to_string(s.size()) + " bytes)";
+  return out;
+}
+
+// What a value is, for "got ..." in messages: short values in full, objects
+// and arrays by kind only.
+std::string Describe(const element& e) {
+  std::string out;
+  switch (e.type()) {
+    case element_type::OBJECT:
+      return "an object";
+    case element_type::ARRAY:
+      return "an array";
+    case element_type::STRING: {
+      std::string_view s;
+      if (e.get(s) == simdjson::SUCCESS) return Echo(s);
+      return "a string";
+    }
+    default:
+      AppendJsonValue(&out, e);  // numbers, booleans, null: short
+      return out;
+  }
+}
+
+// The fields of one JSON object, by the position of their name in `names`.
+// A null value leaves the slot empty: null means absent for optional fields,
+// and a required field then reports "is required".
+template <size_t N>
+using Slots = std::array<std::optional<element>, N>;
+
+template <size_t N>
+Status CollectFields(const simdjson::dom::object& obj,
+                     const std::array<std::string_view, N>& names,
+                     const std::string& prefix, Slots<N>* slots) {
+  std::array<bool, N> seen{};
+  for (simdjson::dom::key_value_pair kv : obj) {
+    size_t i = 0;
+    while (i < N && names[i] != kv.key) ++i;
+    if (i == N) {
+      std::string expected;
+      for (std::string_view n : names) {
+        if (!expected.empty()) expected += ", ";
+        expected += n;
+      }
+      std::string name(kv.key.substr(0, kMaxEcho));
+      return Invalid(prefix + name,
+                     "unknown field; expected one of " + expected);
+    }
+    if (seen[i]) {
+      return Invalid(prefix + std::string(kv.key.substr(0, kMaxEcho)),
+                     "given more than once");
+    }
+    seen[i] = true;
+    if (!kv.value.is_null()) (*slots)[i] = kv.value;
+  }
+  return Status::Ok();
+}
+
+Status GetString(const std::optional<element>& slot, const std::string& path,
+                 std::optional<std::string_view>* out) {
+  out->reset();
+  if (!slot) return Status::Ok();
+  std::string_view s;
+  if (slot->get(s) != simdjson::SUCCESS) {
+    return Invalid(path, "must be a string, got " + Describe(*slot));
+  }
+  *out = s;
+  return Status::Ok();
+}
+
+Status GetRequiredString(const std::optional<element>& slot,
+                         const std::string& path, std::string_view what,
+                         std::string_view* out) {
+  std::optional<std::string_view> s;
+  LIBEXPORT_RETURN_IF_ERROR(GetString(slot, path, &s));
+  if (!s) return Invalid(path, "is required: " + std::string(what));
+  if (s->empty()) {
+    return Invalid(path, "must not be empty: " + std::string(what));
+  }
+  *out = *s;
+  return Status::Ok();
+}
+
+Status GetBool(const std::optional<element>& slot, const std::string& path,
+               bool* out) {
+  *out = false;
+  if (!slot) return Status::Ok();
+  if (slot->get(*out) != simdjson::SUCCESS) {
+    return Invalid(path, "must be true or false, got " + Describe(*slot));
+  }
+  return Status::Ok();
+}
+
+Status GetTime(const std::optional<element>& slot, const std::string& path,
+               std::optional<Rfc3339>* out) {
+  out->reset();
+  if (!slot) return Status::Ok();
+  std::string_view s;
+  if (slot->get(s) != simdjson::SUCCESS) {
+    return Invalid(path,
+                   "must be an RFC 3339 time string, got " + Describe(*slot));
+  }
+  Result<Rfc3339> t = ParseRfc3339(s);
+  if (!t.ok()) return Invalid(path, t.status().message() + ", got " + Echo(s));
+  *out = *t;
+  return Status::Ok();
+}
+
+// An identity or criteria object that exists exactly when the type says so.
+Status CheckPresence(const std::optional<element>& slot, bool wanted,
+                     const std::string& path, std::string_view type_field,
+                     std::string_view type_value, std::string_view expected) {
+  if (wanted && !slot) {
+    return Invalid(path, "is required when " + std::string(type_field) +
+                             " is " + std::string(type_value) + " (" +
+                             std::string(expected) + ")");
+  }
+  if (!wanted && slot) {
+    return Invalid(path, "is not allowed when " + std::string(type_field) +
+                             " is " + std::string(type_value));
+  }
+  return Status::Ok();
+}
+
+Status GetIdentity(const std::optional<element>& slot, const std::string& path,
+                   std::string_view* out) {
+  LIBEXPORT_RETURN_IF_ERROR(
+      GetRequiredString(slot, path, "a non-empty string", out));
+  if (out->size() > kMaxIdentityBytes) {
+    return Invalid(path, "is " + std::to_string(out->size()) +
+                             " bytes; the limit is 1024");
+  }
+  return Status::Ok();
+}
+
+Status CheckObject(const std::optional<element>& slot,
+                   const std::string& path) {
+  if (slot && !slot->is_object()) {
+    return Invalid(path, "must be an object, got " + Describe(*slot));
+  }
+  return Status::Ok();
+}
+
+// A string ref before the record layout is known: where its bytes are in
+// the JSON text or in the raw string area.
+struct PendingRef {
+  uint64_t hash = 0;
+  size_t pos = 0;
+  uint32_t length = 0;
+  bool in_raw = false;
+};
+
+struct PendingPin {
+  size_t begin = 0;
+  size_t end = 0;
+  int64_t active_from = kOpenFrom;
+  int64_t active_to = kOpenTo;
+  PinType type = PinType::kItem;
+  uint8_t flags = 0;
+  std::optional<PendingRef> identity;
+};
+
+class RecordWriter {
+ public:
+  std::string json;
+  std::string raw;
+
+  // Appends `s` as a JSON string and remembers where its raw bytes are:
+  // inside the JSON when writing it needed no escape, else copied to the raw
+  // string area (so a ref always points at the unescaped bytes).
+  PendingRef AppendString(std::string_view s) {
+    PendingRef r;
+    r.hash = Hash64(s);
+    r.length = static_cast<uint32_t>(s.size());  // callers bound the size
+    if (NeedsJsonEscape(s)) {
+      AppendJsonString(&json, s);
+      r.pos = raw.size();
+      r.in_raw = true;
+      raw.append(s);
+    } else {
+      json.push_back('"');
+      r.pos = json.size();
+      json.append(s);
+      json.push_back('"');
+    }
+    return r;
+  }
+
+  void AppendTime(const Rfc3339& t) {
+    json.push_back('"');
+    json += FormatRfc3339(t.time, t.fraction_digits);
+    json.push_back('"');
+  }
+};
+
+Status EncodePin(const element& e, size_t index, RecordWriter* w,
+                 PendingPin* pin) {
+  enum {
+    kPosition,
+    kPinType,
+    kPinIdentity,
+    kPinCriteria,
+    kWidgetId,
+    kIsBlockPin,
+    kIsBundlePin,
+    kActiveFrom,
+    kActiveTo,
+    kFieldCount
+  };
+  static constexpr std::array<std::string_view, kFieldCount> kNames = {
+      "position",      "pin_type",    "pin_identity",
+      "pin_criteria",  "widget_id",   "is_block_pin",
+      "is_bundle_pin", "active_from", "active_to"};
+  const std::string at = "pin_definitions[" + std::to_string(index) + "]";
+  const std::string prefix = at + ".";
+  auto path = [&](int f) { return prefix + std::string(kNames[f]); };
+
+  simdjson::dom::object obj;
+  if (e.get(obj) != simdjson::SUCCESS) {
+    return Invalid(at, "must be a pin object, got " + Describe(e));
+  }
+  Slots<kFieldCount> f;
+  LIBEXPORT_RETURN_IF_ERROR(CollectFields(obj, kNames, prefix, &f));
+
+  int64_t position = 0;
+  if (!f[kPosition]) {
+    return Invalid(path(kPosition), "is required: an integer >= -1");
+  }
+  if (f[kPosition]->type() != element_type::INT64 ||
+      f[kPosition]->get(position) != simdjson::SUCCESS || position < -1) {
+    return Invalid(path(kPosition),
+                   "must be an integer: -1 (global), 0 (block) or a slot >= "
+                   "1, got " +
+                       Describe(*f[kPosition]));
+  }
+
+  std::string_view pin_type;
+  LIBEXPORT_RETURN_IF_ERROR(GetRequiredString(f[kPinType], path(kPinType),
+                                              "item or criteria", &pin_type));
+  if (pin_type != "item" && pin_type != "criteria") {
+    return Invalid(
+        path(kPinType),
+        "must be item or criteria (case-sensitive), got " + Echo(pin_type));
+  }
+  const bool is_item = pin_type == "item";
+  LIBEXPORT_RETURN_IF_ERROR(CheckPresence(f[kPinIdentity], is_item,
+                                          path(kPinIdentity), "pin_type",
+                                          pin_type, "a non-empty string"));
+  std::string_view identity;
+  if (is_item) {
+    LIBEXPORT_RETURN_IF_ERROR(
+        GetIdentity(f[kPinIdentity], path(kPinIdentity), &identity));
+  }
+  LIBEXPORT_RETURN_IF_ERROR(CheckPresence(f[kPinCriteria], !is_item,
+                                          path(kPinCriteria), "pin_type",
+                                          pin_type, "an object"));
+  LIBEXPORT_RETURN_IF_ERROR(CheckObject(f[kPinCriteria], path(kPinCriteria)));
+
+  std::optional<std::string_view> widget_id;
+  LIBEXPORT_RETURN_IF_ERROR(
+      GetString(f[kWidgetId], path(kWidgetId), &widget_id));
+  bool is_block = false, is_bundle = false;
+  LIBEXPORT_RETURN_IF_ERROR(
+      GetBool(f[kIsBlockPin], path(kIsBlockPin), &is_block));
+  LIBEXPORT_RETURN_IF_ERROR(
+      GetBool(f[kIsBundlePin], path(kIsBundlePin), &is_bundle));
+  if (position == 0 && !is_block) {
+    return Invalid(path(kPosition),
+                   "0 is the block position and needs \"is_block_pin\": true");
+  }
+
+  std::optional<Rfc3339> from, to;
+  LIBEXPORT_RETURN_IF_ERROR(GetTime(f[kActiveFrom], path(kActiveFrom), &from));
+  LIBEXPORT_RETURN_IF_ERROR(GetTime(f[kActiveTo], path(kActiveTo), &to));
+  if (from && to && from->time > to->time) {
+    return Invalid(path(kActiveFrom), "must not be later than active_to");
+  }
+
+  std::string& j = w->json;
+  pin->begin = j.size();
+  j += "{\"position\":";
+  char buf[24];
+  j.append(buf, std::to_chars(buf, buf + sizeof buf, position).ptr);
+  j += is_item ? ",\"pin_type\":\"item\"" : ",\"pin_type\":\"criteria\"";
+  if (is_item) {
+    j += ",\"pin_identity\":";
+    pin->identity = w->AppendString(identity);
+  } else {
+    j += ",\"pin_criteria\":";
+    AppendJsonValue(&j, *f[kPinCriteria]);
+  }
+  if (widget_id) {
+    j += ",\"widget_id\":";
+    AppendJsonString(&j, *widget_id);
+  }
+  j += is_block ? ",\"is_block_pin\":true" : ",\"is_block_pin\":false";
+  j += is_bundle ? ",\"is_bundle_pin\":true" : ",\"is_bundle_pin\":false";
+  if (from) {
+    j += ",\"active_from\":";
+    w->AppendTime(*from);
+  }
+  if (to) {
+    j += ",\"active_to\":";
+    w->AppendTime(*to);
+  }
+  j.push_back('}');
+  pin->end = j.size();
+  pin->type = is_item ? PinType::kItem : PinType::kCriteria;
+  pin->flags = static_cast<uint8_t>((is_block ? kPinFlagBlock : 0) |
+                                    (is_bundle ? kPinFlagBundle : 0));
+  if (from) pin->active_from = ToMicros(from->time);
+  if (to) pin->active_to = ToMicros(to->time);
+  return Status::Ok();
+}
+
+template <typename T>
+void Store(std::string* v, size_t at, T x) {
+  std::memcpy(v->data() + at, &x, sizeof x);
+}
+
+}  // namespace
+
+Status EncodeCustomization(const element& element, Timestamp now,
+                           EncodedRecord* out) {
+  enum {
+    kId,
+    kModel,
+    kTargetType,
+    kTargetIdentity,
+    kTargetCriteria,
+    kTargetMetadata,
+    kTags,
+    kPinDefinitions,
+    kCreator,
+    kCreatedAt,
+    kUpdatedAt,
+    kAvailable,
+    kFieldCount
+  };
+  static constexpr std::array<std::string_view, kFieldCount> kNames = {
+      "id",
+      "model",
+      "target_type",
+      "target_identity",
+      "target_criteria",
+      "target_metadata",
+      "tags",
+      "pin_definitions",
+      "creator",
+      "created_at",
+      "updated_at",
+      "available"};
+  auto path = [](int f) { return std::string(kNames[f]); };
+
+  simdjson::dom::object obj;
+  if (element.get(obj) != simdjson::SUCCESS) {
+    return Invalid(
+        "", "a customization must be a JSON object, got " + Describe(element));
+  }
+  Slots<kFieldCount> f;
+  LIBEXPORT_RETURN_IF_ERROR(CollectFields(obj, kNames, "", &f));
+
+  Uuid id;
+  std::optional<std::string_view> id_text;
+  LIBEXPORT_RETURN_IF_ERROR(GetString(f[kId], path(kId), &id_text));
+  if (!id_text) {
+    id = RandomUuid();
+  } else if (!ParseUuid(*id_text, &id)) {
+    return Invalid(path(kId),
+                   "must be a UUID like 0b6f2c34-5d1e-4a7b-9c8d-1e2f3a4b5c6d, "
+                   "got " +
+                       Echo(*id_text));
+  }
+
+  std::string_view model;
+  LIBEXPORT_RETURN_IF_ERROR(
+      GetRequiredString(f[kModel], path(kModel), "a non-empty string", &model));
+
+  std::string_view type_text;
+  LIBEXPORT_RETURN_IF_ERROR(GetRequiredString(
+      f[kTargetType], path(kTargetType), "item, criteria or all", &type_text));
+  const std::optional<TargetType> type = ParseTargetType(type_text);
+  if (!type) {
+    return Invalid(path(kTargetType),
+                   "must be item, criteria or all (case-sensitive), got " +
+                       Echo(type_text));
+  }
+  LIBEXPORT_RETURN_IF_ERROR(CheckPresence(
+      f[kTargetIdentity], *type == TargetType::kItem, path(kTargetIdentity),
+      "target_type", type_text, "a non-empty string"));
+  std::string_view target_identity;
+  if (*type == TargetType::kItem) {
+    LIBEXPORT_RETURN_IF_ERROR(GetIdentity(
+        f[kTargetIdentity], path(kTargetIdentity), &target_identity));
+  }
+  LIBEXPORT_RETURN_IF_ERROR(CheckPresence(
+      f[kTargetCriteria], *type == TargetType::kCriteria, path(kTargetCriteria),
+      "target_type", type_text, "an object"));
+  LIBEXPORT_RETURN_IF_ERROR(
+      CheckObject(f[kTargetCriteria], path(kTargetCriteria)));
+  LIBEXPORT_RETURN_IF_ERROR(
+      CheckObject(f[kTargetMetadata], path(kTargetMetadata)));
+
+  RecordWriter w;
+  w.json = "{\"id\":\"" + UuidToString(id) + "\",\"model\":";
+  const PendingRef model_ref = w.AppendString(model);
+  w.json += ",\"target_type\":\"";
+  w.json += type_text;
+  w.json += '"';
+  std::optional<PendingRef> identity_ref;
+  if (*type == TargetType::kItem) {
+    w.json += ",\"target_identity\":";
+    identity_ref = w.AppendString(target_identity);
+  }
+  if (f[kTargetCriteria]) {
+    w.json += ",\"target_criteria\":";
+    AppendJsonValue(&w.json, *f[kTargetCriteria]);
+  }
+  if (f[kTargetMetadata]) {
+    w.json += ",\"target_metadata\":";
+    AppendJsonValue(&w.json, *f[kTargetMetadata]);
+  }
+
+  std::vector<PendingRef> tag_refs;
+  if (f[kTags]) {
+    simdjson::dom::array tags;
+    if (f[kTags]->get(tags) != simdjson::SUCCESS) {
+      return Invalid(
+          path(kTags),
+          "must be an array of non-empty strings, got " + Describe(*f[kTags]));
+    }
+    std::unordered_set<std::string_view> seen;
+    w.json += ",\"tags\":[";
+    size_t i = 0;
+    for (simdjson::dom::element t : tags) {
+      std::string_view tag;
+      const std::string tag_path = "tags[" + std::to_string(i++) + "]";
+      if (t.get(tag) != simdjson::SUCCESS || tag.empty()) {
+        return Invalid(tag_path,
+                       "must be a non-empty string, got " + Describe(t));
+      }
+      if (!seen.insert(tag).second) continue;  // first occurrence wins
+      if (tag_refs.size() == kMaxCount) {
+        return Invalid(tag_path, "too many distinct tags; the limit is 65535");
+      }
+      if (!tag_refs.empty()) w.json.push_back(',');
+      tag_refs.push_back(w.AppendString(tag));
+    }
+    w.json.push_back(']');
+  }
+
+  if (!f[kPinDefinitions]) {
+    return Invalid(path(kPinDefinitions),
+                   "is required: an array of pins (may be empty)");
+  }
+  simdjson::dom::array pins;
+  if (f[kPinDefinitions]->get(pins) != simdjson::SUCCESS) {
+    return Invalid(path(kPinDefinitions), "must be an array of pins, got " +
+                                              Describe(*f[kPinDefinitions]));
+  }
+  if (pins.size() > kMaxCount) {
+    return Invalid(path(kPinDefinitions), "has " + std::to_string(pins.size()) +
+                                              " pins; the limit is 65535");
+  }
+  std::vector<PendingPin> pending_pins(pins.size());
+  w.json += ",\"pin_definitions\":[";
+  const size_t pins_begin = w.json.size();
+  size_t p = 0;
+  for (simdjson::dom::element pin : pins) {
+    if (p > 0) w.json.push_back(',');
+    LIBEXPORT_RETURN_IF_ERROR(EncodePin(pin, p, &w, &pending_pins[p]));
+    ++p;
+  }
+  const size_t pins_end = w.json.size();
+  w.json.push_back(']');
+
+  std::optional<std::string_view> creator;
+  LIBEXPORT_RETURN_IF_ERROR(GetString(f[kCreator], path(kCreator), &creator));
+  if (creator) {
+    w.json += ",\"creator\":";
+    AppendJsonString(&w.json, *creator);
+  }
+  std::optional<Rfc3339> created_at, updated_at;
+  LIBEXPORT_RETURN_IF_ERROR(
+      GetTime(f[kCreatedAt], path(kCreatedAt), &created_at));
+  LIBEXPORT_RETURN_IF_ERROR(
+      GetTime(f[kUpdatedAt], path(kUpdatedAt), &updated_at));
+  const Rfc3339 stamped{now, 0};
+  w.json += ",\"created_at\":";
+  w.AppendTime(created_at.value_or(stamped));
+  w.json += ",\"updated_at\":";
+  w.AppendTime(updated_at.value_or(stamped));
+  w.json.push_back('}');
+
+  // `available` is derived at export time; an export's own value is dropped
+  // so that importing an export reproduces it.
+  bool available_ignored;
+  LIBEXPORT_RETURN_IF_ERROR(
+      GetBool(f[kAvailable], path(kAvailable), &available_ignored));
+
+  // Layout: header, tag refs, pin entries, JSON, raw strings.
+  const size_t pins_at = kRecordHeaderSize + tag_refs.size() * kStrRefSize;
+  const size_t json_at = pins_at + pending_pins.size() * kPinEntrySize;
+  const size_t raw_at = json_at + w.json.size();
+  const size_t total = raw_at + w.raw.size();
+  if (total > std::numeric_limits<uint32_t>::max()) {
+    return Invalid("", "the encoded customization is " + std::to_string(total) +
+                           " bytes; the limit is 4 GiB");
+  }
+  std::string& v = out->value;
+  v.assign(json_at, '\0');
+  auto put_ref = [&](size_t at, const PendingRef& r) {
+    Store<uint64_t>(&v, at, r.hash);
+    Store<uint32_t>(
+        &v, at + 8,
+        static_cast<uint32_t>((r.in_raw ? raw_at : json_at) + r.pos));
+    Store<uint32_t>(&v, at + 12, r.length);
+  };
+  v[0] = static_cast<char>(kRecordVersion);
+  v[1] = static_cast<char>(*type);
+  Store<uint16_t>(&v, 2, static_cast<uint16_t>(tag_refs.size()));
+  Store<uint16_t>(&v, 4, static_cast<uint16_t>(pending_pins.size()));
+  Store<uint32_t>(&v, 8, static_cast<uint32_t>(json_at));
+  Store<uint32_t>(&v, 12, static_cast<uint32_t>(w.json.size()));
+  Store<uint32_t>(&v, 16, static_cast<uint32_t>(pins_begin));
+  Store<uint32_t>(&v, 20, static_cast<uint32_t>(pins_end));
+  put_ref(24, model_ref);
+  if (identity_ref) put_ref(40, *identity_ref);
+  for (size_t i = 0; i < tag_refs.size(); ++i) {
+    put_ref(kRecordHeaderSize + i * kStrRefSize, tag_refs[i]);
+  }
+  for (size_t i = 0; i < pending_pins.size(); ++i) {
+    const PendingPin& pin = pending_pins[i];
+    const size_t at = pins_at + i * kPinEntrySize;
+    Store<uint32_t>(&v, at, static_cast<uint32_t>(pin.begin));
+    Store<uint32_t>(&v, at + 4, static_cast<uint32_t>(pin.end));
+    Store<int64_t>(&v, at + 8, pin.active_from);
+    Store<int64_t>(&v, at + 16, pin.active_to);
+    v[at + 24] = static_cast<char>(pin.type);
+    v[at + 25] = static_cast<char>(pin.flags);
+    if (pin.identity) put_ref(at + 28, *pin.identity);
+  }
+  v += w.json;
+  v += w.raw;
+  out->id = id;
+  return Status::Ok();
+}
+
+Status EncodeCustomizationJson(std::string_view json, Timestamp now,
+                               EncodedRecord* out) {
+  // One parser per thread: it keeps its buffers between calls.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  const simdjson::error_code err =
+      parser.parse(json.data(), json.size(), /*realloc_if_needed=*/true)
+          .get(root);
+  if (err != simdjson::SUCCESS) {
+    return Invalid(
+        "", std::string("invalid JSON: ") + simdjson::error_message(err));
+  }
+  return EncodeCustomization(root, now, out);
+}
+
+}  // namespace libexport::internal
