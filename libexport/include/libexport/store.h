@@ -49,6 +49,7 @@ struct ExportStats {
   uint64_t pins_pruned_expired = 0;  // dropped by remove_expired_pins
   uint64_t pins_pruned_missing = 0;  // dropped by remove_nonexisting_item_pins
   uint64_t bytes_written = 0;        // bytes handed to the sink
+  uint64_t records_corrupt = 0;      // stored records that did not decode; skipped
 };
 
 enum class OnConflict { kRaise, kIgnore, kOverride };
@@ -119,8 +120,9 @@ class Store {
   // `available` (true when at least one of its exported pins is active at
   // query.now). One read transaction: a consistent snapshot.
   // Errors: InvalidArgument (ValidateExportQuery; field() = parameter),
-  // NotFound (no such tracker), Aborted (sink returned false), Corruption
-  // (a stored record does not decode; the export stops).
+  // NotFound (no such tracker), Aborted (sink returned false), IOError. A
+  // stored record that does not decode is skipped and counted in
+  // stats->records_corrupt: one bad record never fails the others.
   Status Export(const ExportQuery& query, ExportSink& sink,
                 ExportStats* stats = nullptr) const;
 

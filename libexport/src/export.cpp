@@ -1,0 +1,439 @@
+// The export engine: plan (which index to walk), filter, prune, and copy
+// stored canonical JSON to the sink. No JSON is parsed here.
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "libexport/store.h"
+#include "store_impl.h"
+
+namespace libexport {
+
+using internal::IndexKind;
+using internal::LmdbStatus;
+using internal::PinEntry;
+using internal::PinType;
+using internal::RecordView;
+using internal::StrRef;
+using internal::ToVal;
+using internal::ToView;
+
+namespace {
+
+constexpr size_t kChunkSize = 64 << 10;
+constexpr std::string_view kAvailableTrue = ",\"available\":true}";
+constexpr std::string_view kAvailableFalse = ",\"available\":false}";
+
+// Batches output into chunks of ~64 KiB for the sink.
+class Output {
+ public:
+  explicit Output(ExportSink& sink) : sink_(sink) {
+    buf_.reserve(kChunkSize + 4096);
+  }
+  void Append(std::string_view s) { buf_.append(s); }
+  // False when the sink asked to stop.
+  bool MaybeFlush() { return buf_.size() < kChunkSize || Flush(); }
+  bool Flush() {
+    if (buf_.empty()) return true;
+    bytes_ += buf_.size();
+    bool more = sink_.Write(buf_);
+    buf_.clear();
+    return more;
+  }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  ExportSink& sink_;
+  std::string buf_;
+  uint64_t bytes_ = 0;
+};
+
+bool RefEquals(const RecordView& r, const StrRef& ref, uint64_t hash,
+               std::string_view want) {
+  return ref.hash == hash && r.str(ref) == want;
+}
+
+// The filters of a query, hashed once.
+class Matcher {
+ public:
+  explicit Matcher(const ExportQuery& q) : q_(q) {
+    if (q.model) model_hash_ = internal::Hash64(*q.model);
+    if (q.tag) tag_hash_ = internal::Hash64(*q.tag);
+    if (q.target_identity)
+      identity_hash_ = internal::Hash64(*q.target_identity);
+  }
+  bool HasFilters() const {
+    return q_.model || q_.tag || q_.target_type || q_.target_identity;
+  }
+
+  bool Matches(const RecordView& r) const {
+    if (q_.target_type && r.target_type() != *q_.target_type) return false;
+    if (q_.model && !RefEquals(r, r.model_ref(), model_hash_, *q_.model))
+      return false;
+    if (q_.target_identity &&
+        !(r.has_target_identity() &&
+          RefEquals(r, r.target_identity_ref(), identity_hash_,
+                    *q_.target_identity))) {
+      return false;
+    }
+    if (q_.tag) {
+      for (size_t i = 0; i < r.tag_count(); ++i) {
+        if (RefEquals(r, r.tag_ref(i), tag_hash_, *q_.tag)) return true;
+      }
+      return false;
+    }
+    return true;
+  }
+
+  // The index keys of the filters present, for the planner.
+  std::vector<internal::IndexKey> Keys(uint32_t tracker) const {
+    std::vector<internal::IndexKey> keys;
+    if (q_.target_identity)
+      keys.push_back(internal::MakeIndexKey(tracker, IndexKind::kTargetIdentity,
+                                            identity_hash_));
+    if (q_.tag)
+      keys.push_back(
+          internal::MakeIndexKey(tracker, IndexKind::kTag, tag_hash_));
+    if (q_.model)
+      keys.push_back(
+          internal::MakeIndexKey(tracker, IndexKind::kModel, model_hash_));
+    if (q_.target_type)
+      keys.push_back(
+          internal::MakeIndexKey(tracker, IndexKind::kTargetType,
+                                 static_cast<uint64_t>(*q_.target_type)));
+    return keys;
+  }
+
+ private:
+  const ExportQuery& q_;
+  uint64_t model_hash_ = 0, tag_hash_ = 0, identity_hash_ = 0;
+};
+
+// Catalog membership for one export, memoized: the same items are pinned by
+// many customizations. Views point into the export's read txn.
+class CatalogLookup {
+ public:
+  CatalogLookup(MDB_txn* txn, MDB_dbi dbi, uint32_t tracker)
+      : txn_(txn), dbi_(dbi), tracker_(tracker) {}
+  Status Contains(const StrRef& ref, std::string_view identity, bool* found) {
+    auto it = memo_.find(identity);
+    if (it != memo_.end()) {
+      *found = it->second;
+      return Status::Ok();
+    }
+    auto key = internal::MakeCatalogKey(tracker_, ref.hash);
+    MDB_val k = ToVal(internal::KeyView(key)), v;
+    int rc = mdb_get(txn_, dbi_, &k, &v);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+      return LmdbStatus("mdb_get(catalog)", rc);
+    *found = rc == MDB_SUCCESS &&
+             internal::IdentityListContains(ToView(v), identity);
+    if (memo_.size() < (1u << 20)) memo_.emplace(identity, *found);
+    return Status::Ok();
+  }
+
+ private:
+  MDB_txn* txn_;
+  MDB_dbi dbi_;
+  uint32_t tracker_;
+  std::unordered_map<std::string_view, bool> memo_;
+};
+
+// Writes one record: its stored JSON, pins pruned as the query asks, and
+// `available` over the pins it keeps.
+class RecordWriter {
+ public:
+  RecordWriter(const ExportQuery& q, CatalogLookup* catalog, ExportStats* stats)
+      : q_(q),
+        now_(internal::ToMicros(q.now)),
+        catalog_(catalog),
+        stats_(stats) {}
+
+  Status Write(const RecordView& r, Output* out) {
+    kept_.clear();
+    bool available = false;
+    size_t n = r.pin_count();
+    for (size_t i = 0; i < n; ++i) {
+      PinEntry p = r.pin(i);
+      if (q_.remove_expired_pins && p.active_to <= now_) {
+        ++stats_->pins_pruned_expired;
+        continue;
+      }
+      if (q_.remove_nonexisting_item_pins && p.type == PinType::kItem) {
+        bool found = false;
+        LIBEXPORT_RETURN_IF_ERROR(
+            catalog_->Contains(p.identity, r.str(p.identity), &found));
+        if (!found) {
+          ++stats_->pins_pruned_missing;
+          continue;
+        }
+      }
+      available = available || (p.active_from <= now_ && now_ < p.active_to);
+      kept_.push_back({p.begin, p.end});
+    }
+    std::string_view json = r.json();
+    if (kept_.size() == n) {
+      out->Append(json.substr(0, json.size() - 1));
+    } else {
+      out->Append(json.substr(0, r.pins_begin()));
+      for (size_t i = 0; i < kept_.size(); ++i) {
+        if (i > 0) out->Append(",");
+        out->Append(
+            json.substr(kept_[i].first, kept_[i].second - kept_[i].first));
+      }
+      out->Append(json.substr(r.pins_end(), json.size() - 1 - r.pins_end()));
+    }
+    out->Append(available ? kAvailableTrue : kAvailableFalse);
+    return Status::Ok();
+  }
+
+ private:
+  const ExportQuery& q_;
+  int64_t now_;
+  CatalogLookup* catalog_;
+  ExportStats* stats_;
+  std::vector<std::pair<uint32_t, uint32_t>> kept_;
+};
+
+// Walks candidates in id order and writes the ones that match.
+class Walker {
+ public:
+  Walker(const Matcher& m, RecordWriter* writer, Output* out,
+         ExportStats* stats)
+      : m_(m), writer_(writer), out_(out), stats_(stats) {}
+
+  // Visits one stored record; false means stop (sink gone).
+  Result<bool> Visit(std::string_view value) {
+    ++stats_->records_scanned;
+    RecordView r;
+    if (!RecordView::Parse(value, &r).ok()) {
+      ++stats_->records_corrupt;
+      return true;
+    }
+    if (!m_.Matches(r)) return true;
+    out_->Append(stats_->records_matched == 0 ? "{\"results\":[\n" : ",\n");
+    ++stats_->records_matched;
+    LIBEXPORT_RETURN_IF_ERROR(writer_->Write(r, out_));
+    return out_->MaybeFlush();
+  }
+
+  bool Finish() {
+    out_->Append(stats_->records_matched == 0 ? "{\"results\":[]}\n"
+                                              : "\n]}\n");
+    return out_->Flush();
+  }
+
+ private:
+  const Matcher& m_;
+  RecordWriter* writer_;
+  Output* out_;
+  ExportStats* stats_;
+};
+
+Status ScanRecords(MDB_txn* txn, MDB_dbi records, uint32_t tracker, Walker* w,
+                   bool* stopped) {
+  internal::Cursor c;
+  int rc = c.Open(txn, records);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
+  char prefix[4];
+  internal::PutBE32(prefix, tracker);
+  std::string_view p(prefix, 4);
+  MDB_val k = ToVal(p), v;
+  for (rc = c.Get(&k, &v, MDB_SET_RANGE);
+       rc == MDB_SUCCESS && ToView(k).starts_with(p);
+       rc = c.Get(&k, &v, MDB_NEXT)) {
+    Result<bool> more = w->Visit(ToView(v));
+    if (!more.ok()) return more.status();
+    if (!*more) {
+      *stopped = true;
+      return Status::Ok();
+    }
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+    return LmdbStatus("mdb_cursor_get", rc);
+  return Status::Ok();
+}
+
+Status ScanIndex(MDB_txn* txn, MDB_dbi index, MDB_dbi records, uint32_t tracker,
+                 const internal::IndexKey& key, Walker* w, bool* stopped) {
+  internal::Cursor c;
+  int rc = c.Open(txn, index);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
+  MDB_val k = ToVal(internal::KeyView(key)), v;
+  rc = c.Get(&k, &v, MDB_SET);
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_get", rc);
+  // DUPFIXED: ids come a page at a time.
+  for (rc = c.Get(&k, &v, MDB_GET_MULTIPLE); rc == MDB_SUCCESS;
+       rc = c.Get(&k, &v, MDB_NEXT_MULTIPLE)) {
+    std::string_view ids = ToView(v);
+    for (size_t at = 0; at + 16 <= ids.size(); at += 16) {
+      internal::RecordKey rkey;
+      internal::PutBE32(rkey.data(), tracker);
+      std::memcpy(rkey.data() + 4, ids.data() + at, 16);
+      MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
+      int grc = mdb_get(txn, records, &rk, &rv);
+      if (grc == MDB_NOTFOUND) continue;  // reported by Verify
+      if (grc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", grc);
+      Result<bool> more = w->Visit(ToView(rv));
+      if (!more.ok()) return more.status();
+      if (!*more) {
+        *stopped = true;
+        return Status::Ok();
+      }
+    }
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+    return LmdbStatus("mdb_cursor_get", rc);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Store::Export(const ExportQuery& query, ExportSink& sink,
+                     ExportStats* stats) const {
+  LIBEXPORT_RETURN_IF_ERROR(ValidateExportQuery(query));
+  ExportStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = ExportStats{};
+
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  internal::TrackerEntry tracker;
+  LIBEXPORT_RETURN_IF_ERROR(
+      impl_->FindTracker(txn.get(), query.tracker_id, &tracker));
+
+  Matcher matcher(query);
+  CatalogLookup catalog(txn.get(), impl_->catalog, tracker.number);
+  RecordWriter writer(query, &catalog, stats);
+  Output out(sink);
+  Walker walker(matcher, &writer, &out, stats);
+  bool stopped = false;
+  Status st;
+
+  // Plan: walk the filter index with the fewest ids, unless even that one
+  // covers a large share of the tracker, where one sequential pass over the
+  // records beats random lookups.
+  std::optional<internal::IndexKey> best;
+  uint64_t best_count = 0;
+  for (const auto& key : matcher.Keys(tracker.number)) {
+    uint64_t n = 0;
+    LIBEXPORT_RETURN_IF_ERROR(impl_->CountIndex(txn.get(), key, &n));
+    if (!best || n < best_count) {
+      best = key;
+      best_count = n;
+    }
+  }
+  uint64_t total = 0;
+  if (best)
+    LIBEXPORT_RETURN_IF_ERROR(
+        impl_->CountRecords(txn.get(), tracker.number, &total));
+  if (best && best_count * 4 < total) {
+    st = ScanIndex(txn.get(), impl_->index, impl_->records, tracker.number,
+                   *best, &walker, &stopped);
+  } else if (!best || best_count > 0) {
+    st = ScanRecords(txn.get(), impl_->records, tracker.number, &walker,
+                     &stopped);
+  }
+  if (!st.ok()) return st;
+  if (!stopped) stopped = !walker.Finish();
+  stats->bytes_written = out.bytes();
+  if (stopped) return Status::Aborted("the export was stopped by its sink");
+  return Status::Ok();
+}
+
+namespace {
+
+class StringSink : public ExportSink {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+  bool Write(std::string_view chunk) override {
+    out_->append(chunk);
+    return true;
+  }
+
+ private:
+  std::string* out_;
+};
+
+}  // namespace
+
+Result<std::string> Store::ExportToString(const ExportQuery& query,
+                                          ExportStats* stats) const {
+  std::string out;
+  StringSink sink(&out);
+  LIBEXPORT_RETURN_IF_ERROR(Export(query, sink, stats));
+  return out;
+}
+
+Result<std::string> Store::Get(std::string_view tracker_id, std::string_view id,
+                               Timestamp now) const {
+  internal::Uuid uuid;
+  if (!internal::ParseUuid(id, &uuid))
+    return Status::InvalidArgument("not a UUID", "id");
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  internal::TrackerEntry tracker;
+  LIBEXPORT_RETURN_IF_ERROR(
+      impl_->FindTracker(txn.get(), tracker_id, &tracker));
+  auto key = internal::MakeRecordKey(tracker.number, uuid);
+  MDB_val k = ToVal(internal::KeyView(key)), v;
+  int rc = mdb_get(txn.get(), impl_->records, &k, &v);
+  if (rc == MDB_NOTFOUND) {
+    return Status::NotFound("customization not found: " +
+                            internal::UuidToString(uuid));
+  }
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", rc);
+  RecordView r;
+  LIBEXPORT_RETURN_IF_ERROR(RecordView::Parse(ToView(v), &r));
+  ExportQuery q;
+  q.now = now;
+  ExportStats stats;
+  std::string json;
+  StringSink sink(&json);
+  Output out(sink);
+  RecordWriter writer(q, nullptr, &stats);
+  LIBEXPORT_RETURN_IF_ERROR(writer.Write(r, &out));
+  out.Flush();
+  return json;
+}
+
+Result<std::vector<std::string>> Store::FindPinning(
+    std::string_view tracker_id, std::string_view identity) const {
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  internal::TrackerEntry tracker;
+  LIBEXPORT_RETURN_IF_ERROR(
+      impl_->FindTracker(txn.get(), tracker_id, &tracker));
+  uint64_t hash = internal::Hash64(identity);
+  auto key = internal::MakeIndexKey(tracker.number, IndexKind::kPinItem, hash);
+  std::vector<std::string> ids;
+  internal::Cursor c;
+  int rc = c.Open(txn.get(), impl_->index);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
+  MDB_val k = ToVal(internal::KeyView(key)), v;
+  for (rc = c.Get(&k, &v, MDB_SET); rc == MDB_SUCCESS;
+       rc = c.Get(&k, &v, MDB_NEXT_DUP)) {
+    if (v.mv_size != 16) return Status::Corruption("bad index entry");
+    internal::Uuid id;
+    std::memcpy(id.data(), v.mv_data, 16);
+    auto rkey = internal::MakeRecordKey(tracker.number, id);
+    MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
+    if (mdb_get(txn.get(), impl_->records, &rk, &rv) != MDB_SUCCESS) continue;
+    RecordView r;
+    if (!RecordView::Parse(ToView(rv), &r).ok()) continue;
+    for (size_t i = 0; i < r.pin_count(); ++i) {
+      PinEntry p = r.pin(i);
+      if (p.type == PinType::kItem &&
+          RefEquals(r, p.identity, hash, identity)) {
+        ids.push_back(internal::UuidToString(id));
+        break;
+      }
+    }
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+    return LmdbStatus("mdb_cursor_get", rc);
+  return ids;
+}
+
+}  // namespace libexport

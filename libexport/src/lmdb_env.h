@@ -1,0 +1,104 @@
+// A thin RAII layer over LMDB: transactions, cursors, error mapping. The only
+// place LMDB return codes become Status values.
+#ifndef LIBEXPORT_SRC_LMDB_ENV_H_
+#define LIBEXPORT_SRC_LMDB_ENV_H_
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "libexport/status.h"
+
+namespace libexport::internal {
+
+// Maps an LMDB (or errno) return code to a Status that keeps its origin:
+// "mdb_put: MDB_MAP_FULL". MDB_NOTFOUND maps to NotFound, MDB_MAP_FULL and
+// ENOSPC to ResourceExhausted, corruption codes to Corruption, the rest to
+// IOError.
+Status LmdbStatus(const char* origin, int rc);
+// True for the Status LmdbStatus makes of MDB_MAP_FULL: the write is redone
+// after the map grows.
+bool IsMapFull(const Status& s);
+
+inline MDB_val ToVal(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+inline std::string_view ToView(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+// Owns an MDB_txn: aborted on destruction unless committed.
+class Txn {
+ public:
+  Txn() = default;
+  ~Txn() { Abort(); }
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+
+  int Begin(MDB_env* env, unsigned flags) {
+    Abort();
+    return mdb_txn_begin(env, nullptr, flags, &txn_);
+  }
+  // The txn is gone after Commit whatever it returns (lmdb.h).
+  int Commit() {
+    MDB_txn* t = txn_;
+    txn_ = nullptr;
+    return mdb_txn_commit(t);
+  }
+  void Abort() {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+    txn_ = nullptr;
+  }
+  MDB_txn* get() const { return txn_; }
+
+ private:
+  MDB_txn* txn_ = nullptr;
+};
+
+// Owns an MDB_cursor. Declare it after its Txn so it closes first: write-txn
+// cursors must be closed before commit, read-txn cursors are never freed by
+// LMDB itself.
+class Cursor {
+ public:
+  Cursor() = default;
+  ~Cursor() {
+    if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+  }
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  int Open(MDB_txn* txn, MDB_dbi dbi) {
+    return mdb_cursor_open(txn, dbi, &cursor_);
+  }
+  MDB_cursor* get() const { return cursor_; }
+  int Get(MDB_val* key, MDB_val* val, MDB_cursor_op op) {
+    return mdb_cursor_get(cursor_, key, val, op);
+  }
+
+ private:
+  MDB_cursor* cursor_ = nullptr;
+};
+
+// Big-endian fixed-width integers in keys, so memcmp order is numeric order.
+inline void PutBE32(char* p, uint32_t v) {
+  for (int i = 3; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
+}
+inline void PutBE64(char* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
+}
+template <typename T>
+inline T LoadLE(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));  // values are only 2-byte aligned
+  return v;
+}
+template <typename T>
+inline void AppendLE(std::string* out, T v) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+}  // namespace libexport::internal
+
+#endif  // LIBEXPORT_SRC_LMDB_ENV_H_
