@@ -396,7 +396,7 @@ class Cli {
     Status st = store->Import(tracker, data.ndjson, import, &report);
     if (st.ok()) st = store->AddCatalogItems(tracker, data.catalog);
     if (!st.ok()) {
-      store->RemoveTracker(tracker);  // leave nothing half made
+      (void)store->RemoveTracker(tracker);  // leave nothing half made
       Check(st);
     }
     out_ << "tracker: " << tracker << "\nkey: " << *key
