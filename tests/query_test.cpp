@@ -124,7 +124,7 @@ TEST_CASE("query: ValidateExportQuery checks tracker ids and empty filters",
   CHECK(ValidateExportQuery(q).ok());
   q.tracker_id = "bad id";
   CHECK(ValidateExportQuery(q).field() == "tracker_id");
-  q.tracker_id = "t";
+  q.tracker_id = "shop-1";
   q.tag = "";
   CHECK(ValidateExportQuery(q).field() == "tag");
 }
