@@ -1,0 +1,83 @@
+#include "error_json.h"
+
+#include <cstdio>
+
+namespace libexport_http {
+
+std::string JsonQuote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+namespace {
+
+std::string ErrorHead(int status, std::string_view code,
+                      std::string_view message) {
+  std::string out = "{\"error\":{\"status\":" + std::to_string(status);
+  out += ",\"code\":" + JsonQuote(code);
+  out += ",\"message\":" + JsonQuote(message);
+  return out;
+}
+
+}  // namespace
+
+std::string ErrorJson(int status, std::string_view code,
+                      std::string_view message, std::string_view parameter) {
+  std::string out = ErrorHead(status, code, message);
+  if (!parameter.empty()) out += ",\"parameter\":" + JsonQuote(parameter);
+  out += "}}";
+  return out;
+}
+
+std::string UnauthorizedJson(const libexport::http::AuthResult& auth,
+                             std::string_view server_time, int64_t max_skew) {
+  std::string out = ErrorHead(401, "unauthorized", auth.message);
+  out += ",\"diagnostics\":{\"check\":" +
+         JsonQuote(libexport::http::AuthCheckName(auth.check));
+  if (!auth.string_to_sign.empty()) {
+    out += ",\"string_to_sign\":" + JsonQuote(auth.string_to_sign);
+  }
+  if (!auth.tracker_id.empty()) {
+    out += ",\"header_tracker_id\":" + JsonQuote(auth.tracker_id);
+  }
+  out += ",\"server_time\":" + JsonQuote(server_time);
+  out += ",\"max_clock_skew_seconds\":" + std::to_string(max_skew);
+  out +=
+      ",\"expected_authorization\":"
+      "\"<client> <tracker_id>:Base64(HMAC-SHA256(private_key, "
+      "string_to_sign))\"";
+  out += "}}}";
+  return out;
+}
+
+}  // namespace libexport_http

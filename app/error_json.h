@@ -1,0 +1,31 @@
+// The JSON error bodies of CONTRACT.md section 3:
+//   {"error":{"status":N,"code":"...","message":"...", ...}}
+#ifndef LIBEXPORT_APP_ERROR_JSON_H_
+#define LIBEXPORT_APP_ERROR_JSON_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "hmac_auth.h"
+
+namespace libexport_http {
+
+// `s` as a JSON string literal, quotes included (control bytes escaped).
+std::string JsonQuote(std::string_view s);
+
+// An error body; `parameter` (the offending query parameter) is added when
+// non-empty.
+std::string ErrorJson(int status, std::string_view code,
+                      std::string_view message,
+                      std::string_view parameter = {});
+
+// The 401 body with `diagnostics`: the failed check, the string the server
+// signed, the server's clock and the allowed skew. Never a key or a
+// signature (neither the expected nor the received one).
+std::string UnauthorizedJson(const libexport::http::AuthResult& auth,
+                             std::string_view server_time, int64_t max_skew);
+
+}  // namespace libexport_http
+
+#endif  // LIBEXPORT_APP_ERROR_JSON_H_

@@ -1,0 +1,620 @@
+// The export endpoint on httplib: routing by string compare on the raw
+// request target, HMAC auth (hmac_auth.h), one Store::Export streamed into a
+// chunked response, metrics and the access log.
+//
+// Decision order for POST /v1/recommender/pin/{T}/scopes/export, each step
+// answered before any byte of the export is produced:
+//   1. shutting down                                   -> 503
+//   2. Range header                                    -> 416
+//   3. method other than POST                          -> 405
+//   4. {T} not a valid tracker id                      -> 404
+//   5. auth prechecks (headers, tracker match, Date)   -> 401
+//   6. tracker unknown (no key to check the signature) -> 404
+//   7. signature                                       -> 401
+//   8. query parameters (ParseExportQuery)             -> 422
+//   9. 200, streamed
+#include "libexport_http/export_routes.h"
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "error_json.h"
+#include "hmac_auth.h"
+#include "http_metrics.h"
+#include "libexport/query.h"
+#include "libexport/store.h"
+#include "libexport/time.h"
+
+namespace libexport_http {
+
+using libexport::Status;
+using libexport::Timestamp;
+using libexport::http::AuthInput;
+using libexport::http::AuthResult;
+
+namespace {
+
+constexpr std::string_view kJson = "application/json; charset=utf-8";
+constexpr std::string_view kPrefix = "/v1/recommender/pin/";
+constexpr std::string_view kSuffix = "/scopes/export";
+constexpr size_t kBatchBytes = 64 * 1024;
+
+Timestamp ToTimestamp(std::chrono::system_clock::time_point tp) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                tp.time_since_epoch())
+                .count();
+  int64_t s = ns / 1'000'000'000;
+  int64_t r = ns % 1'000'000'000;
+  if (r < 0) {
+    r += 1'000'000'000;
+    --s;
+  }
+  return Timestamp{s, static_cast<int32_t>(r)};
+}
+
+std::string_view PathOf(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+std::string_view QueryOf(std::string_view target) {
+  size_t q = target.find('?');
+  return q == std::string_view::npos ? std::string_view()
+                                     : target.substr(q + 1);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Form-style decoding, as httplib does for req.params: '+' is a space,
+// a malformed %XX is kept literally.
+std::string DecodeQueryComponent(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The query in order (ParseExportQuery reports repeats and the first bad
+// parameter; req.params is a multimap that loses the order).
+std::vector<std::pair<std::string, std::string>> ParseQuery(
+    std::string_view q) {
+  std::vector<std::pair<std::string, std::string>> params;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view part = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      params.emplace_back(DecodeQueryComponent(part), std::string());
+    } else {
+      params.emplace_back(DecodeQueryComponent(part.substr(0, eq)),
+                          DecodeQueryComponent(part.substr(eq + 1)));
+    }
+  }
+  return params;
+}
+
+std::vector<std::string_view> HeaderValues(const httplib::Request& req,
+                                           const char* name) {
+  std::vector<std::string_view> values;
+  auto range = req.headers.equal_range(name);
+  for (auto it = range.first; it != range.second; ++it) {
+    values.emplace_back(it->second);
+  }
+  return values;
+}
+
+// A body the pre-routing handler would leave unread on the connection.
+bool HasBody(const httplib::Request& req) {
+  if (req.has_header("Transfer-Encoding")) return true;
+  if (!req.has_header("Content-Length")) return false;
+  return req.get_header_value("Content-Length") != "0";
+}
+
+// httplib 0.11.4 applies Range to every set_content body (many overlapping
+// ranges multiply it); a chunked body is never ranged. So a request that
+// carries a Range header gets its (small) answer chunked.
+void SetBody(const httplib::Request& req, httplib::Response& res,
+             std::string body, std::string_view type) {
+  if (req.ranges.empty() && !req.has_header("Range")) {
+    res.set_content(std::move(body), std::string(type));
+    return;
+  }
+  auto shared = std::make_shared<std::string>(std::move(body));
+  res.set_chunked_content_provider(
+      std::string(type), [shared](size_t, httplib::DataSink& sink) {
+        bool ok = sink.write(shared->data(), shared->size());
+        if (ok) sink.done();
+        return ok;
+      });
+}
+
+}  // namespace
+
+std::string FormatAccessLogLine(const AccessLogEntry& e) {
+  char duration[32];
+  std::snprintf(duration, sizeof(duration), "%.3f", e.duration_ms);
+  std::string line;
+  line.append(e.method).append(" ").append(e.path);
+  line.append(" tracker=").append(e.tracker_id.empty() ? "-" : e.tracker_id);
+  line.append(" status=").append(std::to_string(e.status));
+  line.append(" bytes=").append(std::to_string(e.bytes));
+  line.append(" duration_ms=").append(duration);
+  if (e.aborted) line.append(" aborted");
+  return line;
+}
+
+class ExportRoutes::Impl {
+ public:
+  Impl(std::shared_ptr<libexport::Store> store, ExportRoutesOptions options)
+      : store_(std::move(store)), options_(std::move(options)) {
+    if (!options_.clock)
+      options_.clock = [] { return std::chrono::system_clock::now(); };
+  }
+
+  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req,
+                                            httplib::Response& res);
+  void HandleExportWithBody(const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader);
+  void HandleException(const httplib::Request& req, httplib::Response& res);
+
+  struct Route {
+    bool matched = false;
+    std::string tracker_id;  // raw segment; may be invalid
+  };
+  static Route MatchExport(std::string_view path) {
+    Route r;
+    if (path.size() <= kPrefix.size() + kSuffix.size()) return r;
+    if (path.substr(0, kPrefix.size()) != kPrefix) return r;
+    if (path.substr(path.size() - kSuffix.size()) != kSuffix) return r;
+    std::string_view middle = path.substr(
+        kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
+    if (middle.find('/') != std::string_view::npos) return r;
+    r.matched = true;
+    r.tracker_id = std::string(middle);
+    return r;
+  }
+
+  // Runs the export decision chain and, on success, sets up the stream.
+  void HandleExport(const httplib::Request& req, httplib::Response& res,
+                    const std::string& tracker_id,
+                    std::chrono::steady_clock::time_point start);
+
+  void Reply(const httplib::Request& req, httplib::Response& res,
+             std::string_view route, const std::string& tracker_id, int status,
+             std::string body, std::chrono::steady_clock::time_point start) {
+    res.status = status;
+    res.set_header("Cache-Control", "no-store");
+    // An unread body would be parsed as the next request: ask the client
+    // to close (httplib 0.11 cannot force it from a handler).
+    if (HasBody(req)) res.set_header("Connection", "close");
+    uint64_t bytes = body.size();
+    SetBody(req, res, std::move(body), kJson);
+    Finish(req, route, tracker_id, status, bytes, start, false);
+  }
+
+  void Finish(const httplib::Request& req, std::string_view route,
+              const std::string& tracker_id, int status, uint64_t bytes,
+              std::chrono::steady_clock::time_point start, bool aborted) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    metrics_.Record(route, status, bytes, seconds);
+    if (options_.access_log) {
+      AccessLogEntry e;
+      e.method = req.method;
+      e.path = req.target;
+      e.tracker_id = tracker_id;
+      e.status = status;
+      e.bytes = bytes;
+      e.duration_ms = seconds * 1000.0;
+      e.aborted = aborted;
+      options_.access_log(e);
+    }
+  }
+
+  std::shared_ptr<libexport::Store> store_;
+  ExportRoutesOptions options_;
+  HttpMetrics metrics_;
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<int64_t> shutdown_deadline_ns_{0};  // steady_clock
+  std::atomic<int> active_streams_{0};
+};
+
+namespace {
+
+std::string NotFoundRouteBody(const httplib::Request& req) {
+  return ErrorJson(
+      404, "route_not_found",
+      "no route " + req.method + " " + std::string(PathOf(req.target)));
+}
+
+// Store::Export writes into httplib's chunked stream through this, in
+// batches of about 64 KiB (each DataSink::write is one chunk and one send).
+class DataSinkExportSink : public libexport::ExportSink {
+ public:
+  DataSinkExportSink(httplib::DataSink& sink,
+                     std::chrono::steady_clock::time_point cap_deadline,
+                     const std::atomic<bool>& shutting_down,
+                     const std::atomic<int64_t>& shutdown_deadline_ns)
+      : sink_(sink),
+        cap_deadline_(cap_deadline),
+        shutting_down_(shutting_down),
+        shutdown_deadline_ns_(shutdown_deadline_ns) {
+    buffer_.reserve(kBatchBytes);
+  }
+
+  bool Write(std::string_view chunk) override {
+    if (Expired()) {
+      stop_reason_ = "time cap";
+      return false;
+    }
+    if (buffer_.empty() && chunk.size() >= kBatchBytes) return Send(chunk);
+    buffer_.append(chunk);
+    if (buffer_.size() >= kBatchBytes) return Flush();
+    return true;
+  }
+
+  bool Flush() {
+    if (buffer_.empty()) return true;
+    bool ok = Send(buffer_);
+    buffer_.clear();
+    return ok;
+  }
+
+  uint64_t bytes_sent() const { return bytes_sent_; }
+
+ private:
+  bool Expired() const {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= cap_deadline_) return true;
+    if (shutting_down_.load(std::memory_order_relaxed)) {
+      auto deadline = std::chrono::steady_clock::time_point(
+          std::chrono::nanoseconds(shutdown_deadline_ns_.load()));
+      if (now >= deadline) return true;
+    }
+    return false;
+  }
+
+  bool Send(std::string_view data) {
+    if (!sink_.is_writable() || !sink_.write(data.data(), data.size())) {
+      stop_reason_ = "client gone";
+      return false;
+    }
+    bytes_sent_ += data.size();
+    return true;
+  }
+
+  httplib::DataSink& sink_;
+  std::chrono::steady_clock::time_point cap_deadline_;
+  const std::atomic<bool>& shutting_down_;
+  const std::atomic<int64_t>& shutdown_deadline_ns_;
+  std::string buffer_;
+  uint64_t bytes_sent_ = 0;
+  const char* stop_reason_ = nullptr;
+};
+
+// What the provider and the releaser share; they run after the handler
+// returned, so nothing may point at handler locals.
+struct StreamState {
+  ExportRoutes::Impl* impl = nullptr;
+  libexport::ExportQuery query;
+  std::chrono::steady_clock::time_point start;
+  httplib::Request request_copy;  // method and target for the log
+  bool started = false;
+  bool finished = false;
+  uint64_t bytes = 0;
+  libexport::ExportStats stats;
+};
+
+}  // namespace
+
+httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
+    const httplib::Request& req, httplib::Response& res) {
+  using HR = httplib::Server::HandlerResponse;
+  auto start = std::chrono::steady_clock::now();
+  std::string_view path = PathOf(req.target);
+  Route route = MatchExport(path);
+
+  bool is_health = options_.serve_health && path == "/healthz";
+  bool is_metrics = options_.serve_metrics && path == "/metrics";
+  if (!route.matched && !is_health && !is_metrics &&
+      !options_.not_found_for_other_paths) {
+    return HR::Unhandled;
+  }
+  std::string_view route_name = route.matched ? "export"
+                                : is_health   ? "healthz"
+                                : is_metrics  ? "metrics"
+                                              : "not_found";
+  if (req.has_header("Range")) {
+    Reply(req, res, route_name, route.tracker_id, 416,
+          ErrorJson(416, "range_not_supported",
+                    "Range requests are not supported"),
+          start);
+    return HR::Handled;
+  }
+  if (is_health || is_metrics) {
+    if (req.method != "GET" && req.method != "HEAD") {
+      res.set_header("Allow", "GET");
+      Reply(req, res, route_name, "", 405,
+            ErrorJson(405, "method_not_allowed",
+                      std::string(path) + " accepts GET only"),
+            start);
+      return HR::Handled;
+    }
+    res.status = 200;
+    res.set_header("Cache-Control", "no-store");
+    std::string body;
+    if (is_health) {
+      body = shutting_down_ ? "{\"status\":\"shutting_down\"}"
+                            : "{\"status\":\"ok\"}";
+      if (shutting_down_) res.status = 503;
+      SetBody(req, res, body, kJson);
+    } else {
+      body = metrics_.Text(active_streams_.load());
+      SetBody(req, res, body, "text/plain; version=0.0.4; charset=utf-8");
+    }
+    Finish(req, route_name, "", res.status, body.size(), start, false);
+    return HR::Handled;
+  }
+  if (!route.matched) {
+    Reply(req, res, route_name, "", 404, NotFoundRouteBody(req), start);
+    return HR::Handled;
+  }
+  // The export route. A request that carries a body goes on to the POST
+  // route, which reads (and discards) the body under a cap first.
+  if (req.method == "POST" && HasBody(req)) return HR::Unhandled;
+  HandleExport(req, res, route.tracker_id, start);
+  return HR::Handled;
+}
+
+void ExportRoutes::Impl::HandleExportWithBody(
+    const httplib::Request& req, httplib::Response& res,
+    const httplib::ContentReader& reader) {
+  auto start = std::chrono::steady_clock::now();
+  Route route = MatchExport(PathOf(req.target));
+  if (!route.matched) {
+    // The regex matched the decoded path but the raw one is not ours.
+    Reply(req, res, "not_found", "", 404, NotFoundRouteBody(req), start);
+    return;
+  }
+  size_t received = 0;
+  size_t cap = options_.max_body_bytes;
+  bool ok = reader([&](const char*, size_t n) {
+    received += n;
+    return received <= cap;
+  });
+  if (!ok && received > cap) {
+    Reply(req, res, "export", route.tracker_id, 413,
+          ErrorJson(413, "payload_too_large",
+                    "the export takes no request body; at most " +
+                        std::to_string(cap) + " bytes are accepted"),
+          start);
+    res.set_header("Connection", "close");
+    return;
+  }
+  if (!ok) {
+    Reply(req, res, "export", route.tracker_id, 400,
+          ErrorJson(400, "bad_request", "the request body could not be read"),
+          start);
+    res.set_header("Connection", "close");
+    return;
+  }
+  HandleExport(req, res, route.tracker_id, start);
+}
+
+void ExportRoutes::Impl::HandleExport(
+    const httplib::Request& req, httplib::Response& res,
+    const std::string& tracker_id,
+    std::chrono::steady_clock::time_point start) {
+  if (shutting_down_) {
+    res.set_header("Connection", "close");
+    Reply(req, res, "export", tracker_id, 503,
+          ErrorJson(503, "shutting_down", "the server is shutting down"),
+          start);
+    return;
+  }
+  if (req.method != "POST") {
+    res.set_header("Allow", "POST");
+    Reply(req, res, "export", tracker_id, 405,
+          ErrorJson(405, "method_not_allowed",
+                    "the export route accepts POST only"),
+          start);
+    return;
+  }
+  if (!libexport::IsValidTrackerId(tracker_id)) {
+    Reply(req, res, "export", tracker_id, 404,
+          ErrorJson(404, "tracker_not_found", "no such tracker"), start);
+    return;
+  }
+
+  Timestamp now = ToTimestamp(options_.clock());
+  std::string path(PathOf(req.target));
+  AuthInput input;
+  input.method = req.method;
+  input.path = path;
+  input.authorization = HeaderValues(req, "Authorization");
+  input.date = HeaderValues(req, "Date");
+  input.content_type = HeaderValues(req, "Content-Type");
+  int64_t skew = options_.max_clock_skew.count();
+  AuthResult auth = libexport::http::PrecheckAuth(input, tracker_id, now, skew);
+  if (auth.ok()) {
+    libexport::Result<std::string> key = store_->TrackerKey(tracker_id);
+    if (!key.ok()) {
+      if (key.status().code() == Status::Code::kNotFound) {
+        Reply(req, res, "export", tracker_id, 404,
+              ErrorJson(404, "tracker_not_found",
+                        "tracker '" + tracker_id + "' does not exist"),
+              start);
+      } else {
+        Reply(req, res, "export", tracker_id, 500,
+              ErrorJson(500, "internal", "the store could not be read"), start);
+      }
+      return;
+    }
+    auth = libexport::http::VerifySignature(input, std::move(auth), *key);
+  }
+  if (!auth.ok()) {
+    Reply(req, res, "export", tracker_id, 401,
+          UnauthorizedJson(auth, libexport::FormatHttpDate(now), skew), start);
+    return;
+  }
+
+  libexport::Result<libexport::ExportQuery> query = libexport::ParseExportQuery(
+      tracker_id, ParseQuery(QueryOf(req.target)), now);
+  if (!query.ok()) {
+    const Status& st = query.status();
+    if (st.code() == Status::Code::kInvalidArgument) {
+      Reply(req, res, "export", tracker_id, 422,
+            ErrorJson(422, "invalid_parameter", st.message(), st.field()),
+            start);
+    } else {
+      Reply(req, res, "export", tracker_id, 500,
+            ErrorJson(500, "internal", "the query could not be built"), start);
+    }
+    return;
+  }
+
+  // Decided: 200. From here on, an error can only cut the stream.
+  auto state = std::make_shared<StreamState>();
+  state->impl = this;
+  state->query = std::move(query).value();
+  state->start = start;
+  state->request_copy.method = req.method;
+  state->request_copy.target = req.target;
+  res.status = 200;
+  res.set_header("Cache-Control", "no-store");
+  if (HasBody(req)) res.set_header("Connection", "close");
+  active_streams_.fetch_add(1);
+  res.set_chunked_content_provider(
+      std::string(kJson),
+      [state](size_t, httplib::DataSink& sink) -> bool {
+        if (state->started) {  // not expected: the first call finishes
+          sink.done();
+          return true;
+        }
+        state->started = true;
+        Impl* impl = state->impl;
+        auto cap = impl->options_.max_stream_time.count() > 0
+                       ? state->start + impl->options_.max_stream_time
+                       : std::chrono::steady_clock::time_point::max();
+        DataSinkExportSink adapter(sink, cap, impl->shutting_down_,
+                                   impl->shutdown_deadline_ns_);
+        Status st = impl->store_->Export(state->query, adapter, &state->stats);
+        bool ok = st.ok() && adapter.Flush();
+        state->bytes = adapter.bytes_sent();
+        if (!ok) return false;  // httplib closes the connection
+        state->finished = true;
+        sink.done();
+        return true;
+      },
+      [state](bool success) {
+        Impl* impl = state->impl;
+        impl->active_streams_.fetch_sub(1);
+        impl->metrics_.RecordPruned(state->stats.pins_pruned_expired,
+                                    state->stats.pins_pruned_missing);
+        bool aborted = !(success && state->finished);
+        if (aborted) impl->metrics_.RecordAbortedStream();
+        impl->Finish(state->request_copy, "export", state->query.tracker_id,
+                     200, state->bytes, state->start, aborted);
+      });
+}
+
+void ExportRoutes::Impl::HandleException(const httplib::Request& req,
+                                         httplib::Response& res) {
+  res.status = 500;
+  res.headers.clear();
+  res.set_content(ErrorJson(500, "internal", "internal server error"),
+                  std::string(kJson));
+  Finish(req, "error", "", 500, res.body.size(),
+         std::chrono::steady_clock::now(), false);
+}
+
+ExportRoutes::ExportRoutes(std::shared_ptr<libexport::Store> store,
+                           ExportRoutesOptions options)
+    : impl_(std::make_unique<Impl>(std::move(store), std::move(options))) {}
+
+ExportRoutes::~ExportRoutes() = default;
+
+httplib::Server::HandlerResponse ExportRoutes::PreRoute(
+    const httplib::Request& req, httplib::Response& res) {
+  return impl_->PreRoute(req, res);
+}
+
+std::string ExportRoutes::MetricsText() const {
+  return impl_->metrics_.Text(impl_->active_streams_.load());
+}
+
+void ExportRoutes::BeginShutdown(
+    std::chrono::steady_clock::time_point deadline) {
+  impl_->shutdown_deadline_ns_.store(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          deadline.time_since_epoch())
+          .count());
+  impl_->shutting_down_.store(true);
+}
+
+int ExportRoutes::ActiveStreams() const {
+  return impl_->active_streams_.load();
+}
+
+std::unique_ptr<ExportRoutes> MountExportRoutes(
+    httplib::Server& server, std::shared_ptr<libexport::Store> store,
+    ExportRoutesOptions options) {
+  bool install = options.install_pre_routing_handler;
+  auto routes =
+      std::make_unique<ExportRoutes>(std::move(store), std::move(options));
+  ExportRoutes::Impl* impl = routes->impl_.get();
+  if (install) {
+    server.set_pre_routing_handler(
+        [impl](const httplib::Request& req, httplib::Response& res) {
+          return impl->PreRoute(req, res);
+        });
+  }
+  // Only export requests that carry a body reach this route (the
+  // pre-routing handler answers the rest before httplib reads a body). The
+  // pattern is bounded: libstdc++ regex recursion grows with the input.
+  server.Post(R"(/v1/recommender/pin/[A-Za-z0-9_-]{1,64}/scopes/export)",
+              [impl](const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader) {
+                impl->HandleExportWithBody(req, res, reader);
+              });
+  server.set_exception_handler(
+      [impl](const httplib::Request& req, httplib::Response& res,
+             std::exception_ptr) { impl->HandleException(req, res); });
+  return routes;
+}
+
+void ConfigureServer(httplib::Server& server, int threads) {
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(10000);
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  int n = threads > 0 ? threads : 64;
+  server.new_task_queue = [n] { return new httplib::ThreadPool(n); };
+}
+
+}  // namespace libexport_http

@@ -1,0 +1,149 @@
+// The export endpoint as routes a host mounts onto its own httplib::Server:
+//
+//   POST /v1/recommender/pin/{TRACKER_ID}/scopes/export   (HMAC, streamed)
+//   GET  /healthz                                          (optional, no auth)
+//   GET  /metrics                                          (optional,
+//   Prometheus)
+//
+// Usage (see examples/host_server.cpp):
+//
+//   auto store = libexport::Store::Open("data/store");
+//   httplib::Server server;
+//   libexport_http::ConfigureServer(server);       // recommended defaults
+//   auto routes = libexport_http::MountExportRoutes(server, *store, {});
+//   server.listen("127.0.0.1", 8080);
+//
+// How it hooks in: MountExportRoutes installs the server's pre-routing
+// handler (httplib has one slot) and one POST route. The pre-routing handler
+// answers the export route, /healthz and /metrics itself, before httplib
+// reads a request body; that is what lets a POST with no body and no
+// Content-Length (the public docs' `curl -X POST`) get its answer at once
+// instead of waiting for the read timeout. Other paths fall through to the
+// host's routes (or get a JSON 404 with `not_found_for_other_paths`). A host
+// that needs its own pre-routing handler sets `install_pre_routing_handler =
+// false` and calls ExportRoutes::PreRoute first from its handler.
+//
+// IMPORTANT (lifetime): the returned ExportRoutes must outlive the server's
+// listen(); the handlers hold a reference to it. The Store is shared.
+//
+// Thread safety: the handlers run on httplib's worker threads concurrently;
+// ExportRoutes is internally synchronized.
+#ifndef LIBEXPORT_HTTP_EXPORT_ROUTES_H_
+#define LIBEXPORT_HTTP_EXPORT_ROUTES_H_
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace libexport {
+class Store;
+}
+
+namespace libexport_http {
+
+// One finished request, for the access log. Never carries headers, so never
+// the Authorization header or a signature.
+struct AccessLogEntry {
+  std::string method;
+  std::string path;        // as sent, query included
+  std::string tracker_id;  // from the path; empty for other routes
+  int status = 0;
+  uint64_t bytes = 0;      // response body bytes sent
+  double duration_ms = 0;  // from routing to the last byte
+  bool aborted = false;    // a stream cut short (client gone, time cap)
+};
+
+// `method path tracker=T status=S bytes=B duration_ms=D[ aborted]`
+std::string FormatAccessLogLine(const AccessLogEntry& entry);
+
+struct ExportRoutesOptions {
+  // Allowed distance between the request's Date and the server clock, in
+  // both directions. Default: 5 s, as the reference service.
+  std::chrono::seconds max_clock_skew{5};
+
+  // The longest one export may stream; past it the stream is cut (the
+  // client sees a truncated chunked body) and the read transaction is
+  // released. Bounds how long a slow client pins an LMDB reader. Default:
+  // 300 s. Zero: no cap.
+  std::chrono::seconds max_stream_time{300};
+
+  // Request bodies are not used by the export; one that is sent anyway is
+  // read and discarded up to this many bytes, else 413. Default: 64 KiB.
+  size_t max_body_bytes = 64 * 1024;
+
+  // The clock for Date checks and the export's `now`. Default: the system
+  // clock. Tests inject a fixed one.
+  std::function<std::chrono::system_clock::time_point()> clock;
+
+  // Called once per request the routes answer, after the last byte.
+  // Default: none. Runs on a worker thread; must be thread-safe.
+  std::function<void(const AccessLogEntry&)> access_log;
+
+  // Serve GET /healthz and GET /metrics. Default: true.
+  bool serve_health = true;
+  bool serve_metrics = true;
+
+  // Answer every other path with a JSON 404 (405 for a non-GET on
+  // /healthz or /metrics). For a sidecar that owns the server. Default:
+  // false, so a host's own routes keep working.
+  bool not_found_for_other_paths = false;
+
+  // Install PreRoute as the server's pre-routing handler. Default: true.
+  bool install_pre_routing_handler = true;
+};
+
+class ExportRoutes {
+ public:
+  ExportRoutes(std::shared_ptr<libexport::Store> store,
+               ExportRoutesOptions options);
+  ~ExportRoutes();
+  ExportRoutes(const ExportRoutes&) = delete;
+  ExportRoutes& operator=(const ExportRoutes&) = delete;
+
+  // Handled when the request was one of ours (the response is set),
+  // Unhandled otherwise. Call from a host's pre-routing handler when
+  // install_pre_routing_handler is false.
+  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req,
+                                            httplib::Response& res);
+
+  // The Prometheus text exposition of the counters (GET /metrics).
+  std::string MetricsText() const;
+
+  // Graceful shutdown, step 1: streams still running at `deadline` are cut
+  // and new requests get 503. Call, then server.stop(), then wait for
+  // listen() to return.
+  void BeginShutdown(std::chrono::steady_clock::time_point deadline);
+
+  // Exports streaming right now.
+  int ActiveStreams() const;
+
+  class Impl;
+
+ private:
+  friend std::unique_ptr<ExportRoutes> MountExportRoutes(
+      httplib::Server&, std::shared_ptr<libexport::Store>, ExportRoutesOptions);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Creates the routes and mounts them onto `server`: the pre-routing handler
+// (unless disabled) and a POST route for export requests that carry a body.
+// Also installs an exception handler that answers a generic JSON 500 (the
+// default would leak e.what() into a header).
+std::unique_ptr<ExportRoutes> MountExportRoutes(
+    httplib::Server& server, std::shared_ptr<libexport::Store> store,
+    ExportRoutesOptions options = {});
+
+// Server settings for serving exports (dependencies.md section 1): TCP_NODELAY,
+// a pool of `threads` workers (one per keep-alive connection, so size it at
+// or above the expected concurrent clients), keep-alive max count 10000,
+// plain SO_REUSEADDR (httplib's default SO_REUSEPORT lets a second server
+// bind the same port silently). Timeouts stay as the caller sets them.
+void ConfigureServer(httplib::Server& server, int threads = 64);
+
+}  // namespace libexport_http
+
+#endif  // LIBEXPORT_HTTP_EXPORT_ROUTES_H_

@@ -1,0 +1,159 @@
+// HMAC auth as pure functions: RFC 4231 vectors, the header grammar and every
+// check of PrecheckAuth / VerifySignature, without a server.
+#include "hmac_auth.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+using libexport::Timestamp;
+using namespace libexport::http;
+
+namespace {
+
+// Sun, 29 Nov 2026 12:00:00 GMT
+constexpr Timestamp kNow{1795953600, 0};
+constexpr const char* kDate = "Sun, 29 Nov 2026 12:00:00 GMT";
+constexpr const char* kPath = "/v1/recommender/pin/shop/scopes/export";
+constexpr const char* kType = "application/json; charset=utf-8";
+// printf 'POST\n<type>\n<date>\n<path>' | openssl dgst -sha256 -hmac shop-key
+// -binary | base64
+constexpr const char* kSignature =
+    "8Qig8DitPira65lnz9aN7OTR6ZdeLX7YdP2d8KBoKXM=";
+
+AuthInput Input(const std::string& authorization,
+                const std::string& date = kDate) {
+  static std::string a, d;
+  a = authorization;
+  d = date;
+  AuthInput in;
+  in.method = "POST";
+  in.path = kPath;
+  in.authorization = {a};
+  in.date = {d};
+  in.content_type = {kType};
+  return in;
+}
+
+}  // namespace
+
+TEST_CASE("HMAC-SHA256 matches RFC 4231 test cases 1 and 2", "[hmac]") {
+  // Case 2: key "Jefe"; hex 5bdcc146...64ec3843, Base64 below.
+  CHECK(HmacSha256Base64("Jefe", "what do ya want for nothing?") ==
+        "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+  // Case 1: key 20 x 0x0b; hex b0344c61...2e32cff7.
+  CHECK(HmacSha256Base64(std::string(20, '\x0b'), "Hi There") ==
+        "sDRMYdjbOFNcqK/OrwvxK4gdwgDJgz2nJuk3bC4yz/c=");
+}
+
+TEST_CASE("Base64 pads like openssl base64", "[hmac]") {
+  CHECK(Base64Encode("") == "");
+  CHECK(Base64Encode("a") == "YQ==");
+  CHECK(Base64Encode("ab") == "YWI=");
+  CHECK(Base64Encode("abc") == "YWJj");
+}
+
+TEST_CASE("string to sign joins four parts with LF and no trailing newline",
+          "[hmac]") {
+  CHECK(StringToSign("POST", kType, kDate, kPath) ==
+        "POST\napplication/json; charset=utf-8\nSun, 29 Nov 2026 12:00:00 "
+        "GMT\n/v1/recommender/pin/shop/scopes/export");
+  CHECK(StringToSign("POST", "", kDate, "/p") ==
+        "POST\n\nSun, 29 Nov 2026 12:00:00 GMT\n/p");
+}
+
+TEST_CASE("Authorization parses any client word and splits at the last colon",
+          "[hmac]") {
+  auto a = ParseAuthorization("ApiAuth shop:abc+/=");
+  REQUIRE(a);
+  CHECK(a->client == "ApiAuth");
+  CHECK(a->tracker_id == "shop");
+  CHECK(a->signature == "abc+/=");
+  CHECK(ParseAuthorization("  guzzle t-1:x  ")->tracker_id == "t-1");
+  CHECK_FALSE(ParseAuthorization("shop:abc"));       // no client word
+  CHECK_FALSE(ParseAuthorization("ApiAuth shop"));   // no colon
+  CHECK_FALSE(ParseAuthorization("ApiAuth :abc"));   // no tracker
+  CHECK_FALSE(ParseAuthorization("ApiAuth shop:"));  // no signature
+  CHECK_FALSE(ParseAuthorization("ApiAuth a b:c"));  // three words
+  CHECK_FALSE(ParseAuthorization(""));
+}
+
+TEST_CASE("ConstantTimeEquals compares length then bytes", "[hmac]") {
+  CHECK(ConstantTimeEquals("abc", "abc"));
+  CHECK_FALSE(ConstantTimeEquals("abc", "abd"));
+  CHECK_FALSE(ConstantTimeEquals("abc", "abcd"));
+  CHECK(ConstantTimeEquals("", ""));
+}
+
+TEST_CASE("a correctly signed request passes both steps", "[hmac]") {
+  AuthInput in = Input(std::string("ApiAuth shop:") + kSignature);
+  AuthResult pre = PrecheckAuth(in, "shop", kNow, 5);
+  REQUIRE(pre.ok());
+  CHECK(pre.string_to_sign == StringToSign("POST", kType, kDate, kPath));
+  CHECK(VerifySignature(in, pre, "shop-key").ok());
+  AuthResult bad = VerifySignature(in, pre, "other-key");
+  CHECK(bad.check == AuthCheck::kSignatureMismatch);
+  CHECK(bad.message.find(kSignature) == std::string::npos);
+}
+
+TEST_CASE("each precheck names the check that failed", "[hmac]") {
+  std::string good = std::string("ApiAuth shop:") + kSignature;
+  SECTION("missing Authorization") {
+    AuthInput in = Input(good);
+    in.authorization.clear();
+    CHECK(PrecheckAuth(in, "shop", kNow, 5).check ==
+          AuthCheck::kMissingAuthorization);
+  }
+  SECTION("duplicate Authorization") {
+    AuthInput in = Input(good);
+    in.authorization.push_back(in.authorization[0]);
+    CHECK(PrecheckAuth(in, "shop", kNow, 5).check ==
+          AuthCheck::kDuplicateHeader);
+  }
+  SECTION("percent or CR/LF in a signed header") {
+    CHECK(PrecheckAuth(Input("ApiAuth shop:a%2Bb"), "shop", kNow, 5).check ==
+          AuthCheck::kInvalidHeaderValue);
+    CHECK(PrecheckAuth(Input(good, "Sun, 29 Nov 2026\r\n12:00:00 GMT"), "shop",
+                       kNow, 5)
+              .check == AuthCheck::kInvalidHeaderValue);
+  }
+  SECTION("malformed Authorization") {
+    CHECK(PrecheckAuth(Input("shop:sig"), "shop", kNow, 5).check ==
+          AuthCheck::kMalformedAuthorization);
+  }
+  SECTION("tracker mismatch") {
+    AuthResult r = PrecheckAuth(Input("ApiAuth other:sig"), "shop", kNow, 5);
+    CHECK(r.check == AuthCheck::kTrackerMismatch);
+    CHECK(r.tracker_id == "other");
+  }
+  SECTION("missing and malformed Date") {
+    AuthInput in = Input(good);
+    in.date.clear();
+    CHECK(PrecheckAuth(in, "shop", kNow, 5).check == AuthCheck::kMissingDate);
+    CHECK(PrecheckAuth(Input(good, "2026-11-29T12:00:00Z"), "shop", kNow, 5)
+              .check == AuthCheck::kMalformedDate);
+  }
+  SECTION("skew window is inclusive, both ways") {
+    CHECK(PrecheckAuth(Input(good, "Sun, 29 Nov 2026 11:59:55 GMT"), "shop",
+                       kNow, 5)
+              .ok());
+    CHECK(PrecheckAuth(Input(good, "Sun, 29 Nov 2026 12:00:05 GMT"), "shop",
+                       kNow, 5)
+              .ok());
+    CHECK(PrecheckAuth(Input(good, "Sun, 29 Nov 2026 11:59:54 GMT"), "shop",
+                       kNow, 5)
+              .check == AuthCheck::kDateTooOld);
+    CHECK(PrecheckAuth(Input(good, "Sun, 29 Nov 2026 12:00:06 GMT"), "shop",
+                       kNow, 5)
+              .check == AuthCheck::kDateInFuture);
+    CHECK(PrecheckAuth(Input(good, "Sun, 29 Nov 2026 11:00:00 GMT"), "shop",
+                       kNow, 3600)
+              .ok());
+  }
+  SECTION("a missing Content-Type signs as the empty string") {
+    AuthInput in = Input(good);
+    in.content_type.clear();
+    AuthResult r = PrecheckAuth(in, "shop", kNow, 5);
+    REQUIRE(r.ok());
+    CHECK(r.string_to_sign == StringToSign("POST", "", kDate, kPath));
+  }
+}

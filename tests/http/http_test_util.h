@@ -1,0 +1,241 @@
+// Helpers for the HTTP tests: a live server on an ephemeral loopback port
+// with the export routes mounted, signed requests, child processes, and
+// /proc/self/status readings.
+#ifndef LIBEXPORT_TESTS_HTTP_HTTP_TEST_UTIL_H_
+#define LIBEXPORT_TESTS_HTTP_HTTP_TEST_UTIL_H_
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "libexport/store.h"
+#include "libexport/time.h"
+#include "libexport_http/export_routes.h"
+#include "signed_client.h"
+#include "test_util.h"
+
+namespace libexport::testing {
+
+inline constexpr const char* kJsonType = "application/json; charset=utf-8";
+
+inline std::chrono::system_clock::time_point TimePoint(Timestamp t) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(t.seconds) + std::chrono::nanoseconds(t.nanos)));
+}
+
+// Access-log lines, kept for assertions.
+struct LogLines {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  void Add(std::string line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.push_back(std::move(line));
+  }
+  std::vector<std::string> Get() {
+    std::lock_guard<std::mutex> lock(mu);
+    return lines;
+  }
+};
+
+// An httplib::Server with the export routes, listening on 127.0.0.1:<any>
+// in its own thread. The clock is fixed at kNow unless `fixed_clock` is
+// false.
+class LiveServer {
+ public:
+  explicit LiveServer(std::shared_ptr<Store> store,
+                      libexport_http::ExportRoutesOptions options = {},
+                      bool fixed_clock = true, int threads = 64) {
+    libexport_http::ConfigureServer(server_, threads);
+    server_.set_read_timeout(2);
+    server_.set_keep_alive_timeout(1);
+    if (fixed_clock && !options.clock) {
+      options.clock = [] { return TimePoint(kNow); };
+    }
+    if (!options.access_log) {
+      options.access_log = [this](const libexport_http::AccessLogEntry& e) {
+        log.Add(libexport_http::FormatAccessLogLine(e));
+      };
+    }
+    routes = libexport_http::MountExportRoutes(server_, store, options);
+    port = server_.bind_to_any_port("127.0.0.1");
+    REQUIRE(port > 0);
+    thread_ = std::thread([this] { listen_ok_ = server_.listen_after_bind(); });
+    while (!server_.is_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  ~LiveServer() { Stop(); }
+
+  void Stop() {
+    if (thread_.joinable()) {
+      server_.stop();
+      thread_.join();
+    }
+  }
+  httplib::Server& server() { return server_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+
+  int port = 0;
+  LogLines log;
+  std::unique_ptr<libexport_http::ExportRoutes> routes;
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  bool listen_ok_ = false;
+};
+
+// The signed headers for POST `path` at `date` (default: kNow).
+inline httplib::Headers SignedHeaders(
+    const std::string& tracker, const std::string& key, const std::string& path,
+    const std::string& date = FormatHttpDate(kNow),
+    const std::string& content_type = kJsonType) {
+  auto h = libexport_http::SignRequest(tracker, key, "POST", path, content_type,
+                                       date);
+  return {{"Date", h.date}, {"Authorization", h.authorization}};
+}
+
+// A signed POST of the export of `tracker` with `query` ("?a=b" or "").
+inline httplib::Result SignedPost(httplib::Client& client,
+                                  const std::string& tracker,
+                                  const std::string& key,
+                                  const std::string& query = "") {
+  std::string path = libexport_http::ExportPath(tracker);
+  return client.Post((path + query).c_str(), SignedHeaders(tracker, key, path),
+                     "", kJsonType);
+}
+
+// A field of /proc/self/status in kB ("VmRSS", "RssAnon").
+inline long ProcStatusKb(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::stol(line.substr(field.size() + 1));
+    }
+  }
+  return -1;
+}
+
+// Runs `bash -c script` and returns its stdout; `status` gets the exit code.
+inline std::string RunShell(const std::string& script, int* status) {
+  std::string cmd = "bash -c " + std::string("'");
+  for (char c : script) {
+    if (c == '\'') {
+      cmd += "'\\''";
+    } else {
+      cmd += c;
+    }
+  }
+  cmd += "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  int rc = pclose(p);
+  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+// A child process with its stdout on a pipe (stderr to a file).
+class Child {
+ public:
+  Child(std::vector<std::string> argv, const std::string& stderr_path) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      dup2(fds[1], 1);
+      int e = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (e >= 0) dup2(e, 2);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    out_ = fds[0];
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      int st;
+      waitpid(pid_, &st, 0);
+    }
+    if (out_ >= 0) close(out_);
+  }
+
+  // One line of stdout, or "" after `timeout`.
+  std::string ReadLine(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string line;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char c;
+      if (read(out_, &c, 1) != 1) break;
+      if (c == '\n') return line;
+      line.push_back(c);
+    }
+    return line;
+  }
+
+  void Signal(int sig) { kill(pid_, sig); }
+
+  // The exit code, or -1 when still running after `timeout` (or signalled).
+  int Wait(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int st = 0;
+      pid_t r = waitpid(pid_, &st, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+};
+
+// "exportd: listening on http://127.0.0.1:PORT (...)" -> PORT.
+inline int PortFromBanner(const std::string& line) {
+  size_t colon = line.find("127.0.0.1:");
+  if (colon == std::string::npos) return -1;
+  return std::atoi(line.c_str() + colon + 10);
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace libexport::testing
+
+#endif  // LIBEXPORT_TESTS_HTTP_HTTP_TEST_UTIL_H_
