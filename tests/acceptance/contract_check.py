@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Acceptance check of the export contract against an independent reference.
+
+Another program (this one) writes N customizations in the contract's input
+format, with everything the contract allows: upper-case ids, +02:00 offsets,
+fractions, nulls for optional fields, duplicate tags, `available` on input,
+unicode and escapes. `exportctl` imports them; then for every combination of
+the four filters and the two pruning switches, `exportctl export --now T`
+must equal what this file computes from the contract alone, compared after
+JSON normalization (times compared as instants, keys unordered).
+
+usage: contract_check.py EXPORTCTL WORKDIR [N]
+"""
+import datetime as dt
+import itertools
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import uuid
+
+UTC = dt.timezone.utc
+NOW = dt.datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
+MODELS = ["basket", "item_detail_alternatives", "category", "brand", "favorites"]
+TAGS = ["summer", "winter", "sale", "été", 'quo"te', "a/b?c%d", "rare"]
+ITEMS = [f"/p/{i}/" for i in range(400)]
+
+
+def fmt(t, rnd):
+    """An RFC 3339 text of t with a random offset and precision."""
+    off = rnd.choice([0, 0, 120, -300, 330])
+    local = t.astimezone(dt.timezone(dt.timedelta(minutes=off)))
+    frac = rnd.choice(["", "", ".5", ".123", ".000001"])
+    base = local.strftime("%Y-%m-%dT%H:%M:%S")
+    if frac:
+        base += frac
+        # keep the instant: fractions are added to a whole-second time
+    if off == 0:
+        return base + rnd.choice(["Z", "+00:00"])
+    sign = "+" if off > 0 else "-"
+    return base + f"{sign}{abs(off) // 60:02d}:{abs(off) % 60:02d}"
+
+
+def make(rnd, i):
+    c = {}
+    u = uuid.UUID(int=rnd.getrandbits(128), version=4)
+    c["id"] = str(u).upper() if i % 7 == 0 else str(u)
+    c["model"] = rnd.choice(MODELS)
+    tt = rnd.choice(["item", "item", "criteria", "all"])
+    c["target_type"] = tt
+    if tt == "item":
+        c["target_identity"] = rnd.choice(ITEMS)
+    if tt == "criteria":
+        c["target_criteria"] = {"z": 1, "a": [1, 2.5, {"k": None}], "brand": "Nike"}
+    if rnd.random() < 0.3:
+        c["target_metadata"] = {"title": "T\u00e9l\u00e9 \\ \"x\"", "image": "/i.png"}
+    if rnd.random() < 0.8:
+        c["tags"] = [rnd.choice(TAGS) for _ in range(rnd.randint(0, 4))]
+    pins = []
+    for _ in range(rnd.randint(0, 6)):
+        p = {}
+        kind = rnd.random()
+        if kind < 0.15:
+            p["position"] = 0
+            p["is_block_pin"] = True
+        else:
+            p["position"] = rnd.choice([-1, 1, 2, 3, 7])
+            if rnd.random() < 0.3:
+                p["is_block_pin"] = False
+        if rnd.random() < 0.75:
+            p["pin_type"] = "item"
+            p["pin_identity"] = rnd.choice(ITEMS)
+        else:
+            p["pin_type"] = "criteria"
+            p["pin_criteria"] = {"field": "color", "in": ["red", "blue"]}
+        if rnd.random() < 0.2:
+            p["widget_id"] = "w1"
+        if rnd.random() < 0.2:
+            p["is_bundle_pin"] = rnd.random() < 0.5
+        w = rnd.random()
+        if w < 0.25:  # expired, sometimes exactly at NOW
+            p["active_to"] = fmt(NOW - dt.timedelta(hours=rnd.randint(0, 48)), rnd)
+        elif w < 0.4:  # future
+            p["active_from"] = fmt(NOW + dt.timedelta(hours=rnd.randint(1, 48)), rnd)
+        elif w < 0.7:  # active
+            p["active_from"] = fmt(NOW - dt.timedelta(days=2), rnd)
+            p["active_to"] = fmt(NOW + dt.timedelta(days=2), rnd)
+        elif w < 0.75:
+            p["active_to"] = None
+        pins.append(p)
+    c["pin_definitions"] = pins
+    if rnd.random() < 0.5:
+        c["creator"] = "ann@example.com"
+    elif rnd.random() < 0.2:
+        c["creator"] = None
+    c["created_at"] = fmt(NOW - dt.timedelta(days=30), rnd)
+    c["updated_at"] = fmt(NOW - dt.timedelta(days=1), rnd)
+    if rnd.random() < 0.1:
+        c["available"] = True
+    return c
+
+
+def instant(s):
+    return dt.datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00"))
+
+
+def normalize(c):
+    """A customization as the contract says it is exported, before pruning."""
+    n = {k: v for k, v in c.items() if v is not None and k != "available"}
+    n["id"] = n["id"].lower()
+    if "tags" in n:
+        seen, tags = set(), []
+        for t in n["tags"]:
+            if t not in seen:
+                seen.add(t)
+                tags.append(t)
+        n["tags"] = tags
+    for k in ("created_at", "updated_at"):
+        n[k] = instant(n[k])
+    pins = []
+    for p in n["pin_definitions"]:
+        q = {k: v for k, v in p.items() if v is not None}
+        q.setdefault("is_block_pin", False)
+        q.setdefault("is_bundle_pin", False)
+        for k in ("active_from", "active_to"):
+            if k in q:
+                q[k] = instant(q[k])
+        pins.append(q)
+    n["pin_definitions"] = pins
+    return n
+
+
+def active(p, now):
+    return p.get("active_from", now) <= now and (now < p["active_to"] if "active_to" in p else True)
+
+
+def expected(records, catalog, q, now):
+    out = []
+    for c in sorted(records, key=lambda c: c["id"]):
+        if "model" in q and c["model"] != q["model"]:
+            continue
+        if "tag" in q and q["tag"] not in c.get("tags", []):
+            continue
+        if "target_type" in q and c["target_type"] != q["target_type"]:
+            continue
+        if "target_identity" in q and c.get("target_identity") != q["target_identity"]:
+            continue
+        d = dict(c)
+        pins = c["pin_definitions"]
+        if q.get("remove_expired_pins"):
+            pins = [p for p in pins if not ("active_to" in p and p["active_to"] <= now)]
+        if q.get("remove_nonexisting_item_pins"):
+            pins = [p for p in pins if p["pin_type"] != "item" or p["pin_identity"] in catalog]
+        d["pin_definitions"] = pins
+        d["available"] = any(active(p, now) for p in pins)
+        out.append(d)
+    return out
+
+
+def parse_export(text):
+    doc = json.loads(text)
+    assert list(doc.keys()) == ["results"], doc.keys()
+    return [normalize(c) | {"available": c["available"]} for c in doc["results"]]
+
+
+def main():
+    exportctl, work = sys.argv[1], sys.argv[2]
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 20000
+    rnd = random.Random(42)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    store = os.path.join(work, "store")
+    records = [make(rnd, i) for i in range(n)]
+    catalog = set(rnd.sample(ITEMS, 300))
+    ndjson = os.path.join(work, "input.ndjson")
+    with open(ndjson, "w", encoding="utf-8") as f:
+        for c in records:
+            f.write(json.dumps(c, ensure_ascii=rnd.random() < 0.5) + "\n")
+    with open(os.path.join(work, "catalog.txt"), "w") as f:
+        f.write("\n".join(sorted(catalog)) + "\n")
+
+    def ctl(*args, **kw):
+        return subprocess.run([exportctl, "--store", store, *args], check=True,
+                              capture_output=True, **kw).stdout
+
+    ctl("tracker", "add", "acc", "--key", "k")
+    ctl("import", "acc", ndjson)
+    ctl("catalog", "add", "acc", os.path.join(work, "catalog.txt"))
+    reference = [normalize(c) for c in records]
+
+    filters = [{}, {"model": "basket"}, {"tag": "été"}, {"tag": 'quo"te'}, {"tag": "a/b?c%d"},
+               {"target_type": "criteria"}, {"target_identity": ITEMS[7]},
+               {"model": "category", "tag": "sale"},
+               {"model": "brand", "target_type": "item", "target_identity": ITEMS[3]},
+               {"model": "nothing-matches"}]
+    checked = 0
+    for f, (exp, cat) in itertools.product(filters, itertools.product([False, True], repeat=2)):
+        q = dict(f)
+        args = ["export", "acc", "--now", "2026-11-29T14:00:00+02:00"]
+        for k, v in f.items():
+            args += ["--" + k.replace("_", "-"), v]
+        if exp:
+            q["remove_expired_pins"] = True
+            args.append("--remove-expired-pins")
+        if cat:
+            q["remove_nonexisting_item_pins"] = True
+            args.append("--remove-nonexisting-item-pins")
+        got = parse_export(ctl(*args).decode("utf-8"))
+        want = expected(reference, catalog, q, NOW)
+        if got != want:
+            for g, w in zip(got, want):
+                if g != w:
+                    print("first difference:\n got ", g, "\n want", w, file=sys.stderr)
+                    break
+            print(f"FAIL {args}: {len(got)} results, expected {len(want)}", file=sys.stderr)
+            return 1
+        checked += 1
+        print(f"ok {' '.join(args[2:])}: {len(got)} customizations")
+    # Export -> import into a fresh store -> export: byte-identical.
+    full = ctl("export", "acc", "--now", "2026-11-29T12:00:00Z")
+    with open(os.path.join(work, "export.json"), "wb") as f:
+        f.write(full)
+    store2 = os.path.join(work, "store2")
+    subprocess.run([exportctl, "--store", store2, "tracker", "add", "acc", "--key", "k"], check=True,
+                   capture_output=True)
+    subprocess.run([exportctl, "--store", store2, "import", "acc", os.path.join(work, "export.json")],
+                   check=True, capture_output=True)
+    again = subprocess.run([exportctl, "--store", store2, "export", "acc", "--now",
+                            "2026-11-29T12:00:00Z"], check=True, capture_output=True).stdout
+    if again != full:
+        print("FAIL: export -> import -> export is not byte-identical", file=sys.stderr)
+        return 1
+    print(f"{checked} passed, 0 failed ({n} customizations; round trip byte-identical)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
