@@ -161,7 +161,13 @@ std::string FormatAccessLogLine(const AccessLogEntry& e) {
   line.append(" status=").append(std::to_string(e.status));
   line.append(" bytes=").append(std::to_string(e.bytes));
   line.append(" duration_ms=").append(duration);
-  if (e.aborted) line.append(" aborted");
+  if (e.aborted) {
+    std::string reason = e.abort_reason.empty() ? "unknown" : e.abort_reason;
+    for (char& c : reason) {
+      if (c == ' ' || c == '\n' || c == '\r') c = '_';
+    }
+    line.append(" aborted=").append(reason);
+  }
   return line;
 }
 
@@ -216,7 +222,8 @@ class ExportRoutes::Impl {
 
   void Finish(const httplib::Request& req, std::string_view route,
               const std::string& tracker_id, int status, uint64_t bytes,
-              std::chrono::steady_clock::time_point start, bool aborted) {
+              std::chrono::steady_clock::time_point start, bool aborted,
+              std::string abort_reason = {}) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
@@ -230,6 +237,7 @@ class ExportRoutes::Impl {
       e.bytes = bytes;
       e.duration_ms = seconds * 1000.0;
       e.aborted = aborted;
+      e.abort_reason = std::move(abort_reason);
       options_.access_log(e);
     }
   }
@@ -266,8 +274,8 @@ class DataSinkExportSink : public libexport::ExportSink {
   }
 
   bool Write(std::string_view chunk) override {
-    if (Expired()) {
-      stop_reason_ = "time cap";
+    if (const char* reason = Expired()) {
+      stop_reason_ = reason;
       return false;
     }
     if (buffer_.empty() && chunk.size() >= kBatchBytes) return Send(chunk);
@@ -284,22 +292,24 @@ class DataSinkExportSink : public libexport::ExportSink {
   }
 
   uint64_t bytes_sent() const { return bytes_sent_; }
+  const char* stop_reason() const { return stop_reason_; }
 
  private:
-  bool Expired() const {
+  // Why the stream must stop now, or nullptr.
+  const char* Expired() const {
     auto now = std::chrono::steady_clock::now();
-    if (now >= cap_deadline_) return true;
+    if (now >= cap_deadline_) return "time_cap";
     if (shutting_down_.load(std::memory_order_relaxed)) {
       auto deadline = std::chrono::steady_clock::time_point(
           std::chrono::nanoseconds(shutdown_deadline_ns_.load()));
-      if (now >= deadline) return true;
+      if (now >= deadline) return "shutdown";
     }
-    return false;
+    return nullptr;
   }
 
   bool Send(std::string_view data) {
     if (!sink_.is_writable() || !sink_.write(data.data(), data.size())) {
-      stop_reason_ = "client gone";
+      stop_reason_ = "client_gone";
       return false;
     }
     bytes_sent_ += data.size();
@@ -324,6 +334,7 @@ struct StreamState {
   httplib::Request request_copy;  // method and target for the log
   bool started = false;
   bool finished = false;
+  std::string abort_reason;
   uint64_t bytes = 0;
   libexport::ExportStats stats;
 };
@@ -524,7 +535,12 @@ void ExportRoutes::Impl::HandleExport(
         Status st = impl->store_->Export(state->query, adapter, &state->stats);
         bool ok = st.ok() && adapter.Flush();
         state->bytes = adapter.bytes_sent();
-        if (!ok) return false;  // httplib closes the connection
+        if (!ok) {
+          state->abort_reason = adapter.stop_reason() != nullptr
+                                    ? adapter.stop_reason()
+                                    : st.ToString();
+          return false;  // httplib closes the connection
+        }
         state->finished = true;
         sink.done();
         return true;
@@ -536,8 +552,12 @@ void ExportRoutes::Impl::HandleExport(
                                     state->stats.pins_pruned_missing);
         bool aborted = !(success && state->finished);
         if (aborted) impl->metrics_.RecordAbortedStream();
+        if (aborted && state->abort_reason.empty()) {
+          state->abort_reason = state->started ? "client_gone" : "not_started";
+        }
         impl->Finish(state->request_copy, "export", state->query.tracker_id,
-                     200, state->bytes, state->start, aborted);
+                     200, state->bytes, state->start, aborted,
+                     state->abort_reason);
       });
 }
 

@@ -599,7 +599,7 @@ TEST_CASE("the stream time cap cuts a slow reader", "[http][large]") {
   size_t received = 0;
   req.content_receiver = [&](const char*, size_t n, uint64_t, uint64_t) {
     received += n;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return true;
   };
   httplib::Response res;
@@ -620,7 +620,7 @@ TEST_CASE("the stream time cap cuts a slow reader", "[http][large]") {
 
 TEST_CASE("shutdown during a stream lets it finish, then listen returns",
           "[http][large]") {
-  DemoServer s(20000);
+  DemoServer s(10000);
   std::string expected = Export(*s.store, Query("demo"));
   std::atomic<bool> first_bytes{false};
   std::string body;

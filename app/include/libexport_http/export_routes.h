@@ -54,10 +54,13 @@ struct AccessLogEntry {
   int status = 0;
   uint64_t bytes = 0;      // response body bytes sent
   double duration_ms = 0;  // from routing to the last byte
-  bool aborted = false;    // a stream cut short (client gone, time cap)
+  bool aborted = false;    // a stream cut short
+  // Why: "client_gone" (a write failed or timed out), "time_cap",
+  // "shutdown", or the store's error. Empty when not aborted.
+  std::string abort_reason;
 };
 
-// `method path tracker=T status=S bytes=B duration_ms=D[ aborted]`
+// `method path tracker=T status=S bytes=B duration_ms=D[ aborted=REASON]`
 std::string FormatAccessLogLine(const AccessLogEntry& entry);
 
 struct ExportRoutesOptions {
