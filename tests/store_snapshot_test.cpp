@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -54,34 +55,41 @@ class BlockingSink : public ExportSink {
   size_t chunks_ = 0;
 };
 
-// Runs `query` while another thread imports `document` (override) once the
-// export has written its first chunk; returns what the export wrote.
-std::string ExportDuringImport(Store& store, const ExportQuery& query,
-                               const std::string& document,
-                               ImportReport* report) {
+// Runs `query` while another thread runs `write` once the export has written
+// its first chunk; returns what the export wrote.
+std::string ExportDuringWrite(Store& store, const ExportQuery& query,
+                              const std::function<Status()>& write) {
   BlockingSink sink;
-  Status import_status = Status::Internal("import never ran");
-  std::thread importer([&] {
+  Status write_status = Status::Internal("the write never ran");
+  std::thread writer([&] {
     {
       std::unique_lock<std::mutex> lock(sink.mu);
       if (!sink.cv.wait_for(lock, seconds(30), [&] { return sink.started; }))
         return;
     }
-    import_status = store.Import(
-        query.tracker_id, document,
-        Opts(ImportFormat::kNdjson, OnConflict::kOverride), report);
+    write_status = write();
     std::lock_guard<std::mutex> lock(sink.mu);
     sink.release = true;
     sink.cv.notify_all();
   });
   ExportStats stats;
   Status export_status = store.Export(query, sink, &stats);
-  importer.join();
+  writer.join();
   REQUIRE_OK(export_status);
-  REQUIRE_OK(import_status);
-  // The import committed while the export was still inside its transaction.
+  REQUIRE_OK(write_status);
+  // The write committed while the export was still inside its transaction.
   REQUIRE(sink.released_in_time);
   return sink.out;
+}
+
+std::string ExportDuringImport(Store& store, const ExportQuery& query,
+                               const std::string& document,
+                               ImportReport* report) {
+  return ExportDuringWrite(store, query, [&] {
+    return store.Import(query.tracker_id, document,
+                        Opts(ImportFormat::kNdjson, OnConflict::kOverride),
+                        report);
+  });
 }
 
 TEST_CASE("an export running while an import commits sees one snapshot",
@@ -363,6 +371,54 @@ TEST_CASE(
   VerifyReport verify;
   REQUIRE_OK(s->Verify("t", &verify));
   CHECK(verify.problems.empty());
+}
+
+TEST_CASE("an export keeps its snapshot while its tracker is removed",
+          "[snapshot][lmdb]") {
+  TestStore s;
+  REQUIRE_OK(s->AddTracker("t"));
+  std::string initial;
+  for (int i = 0; i < 2000; ++i) initial += PaddedRecord(i, "m") + "\n";
+  MustImport(*s, "t", initial);
+  const std::string before = MustExport(*s, Query("t"));
+  CHECK(ExportDuringWrite(*s, Query("t"),
+                          [&] { return s->RemoveTracker("t"); }) == before);
+  CHECK(s->ExportToString(Query("t")).status().code() ==
+        Status::Code::kNotFound);
+}
+
+TEST_CASE("catalog pruning reads the catalog of the export's snapshot",
+          "[snapshot][catalog]") {
+  TestStore s;
+  REQUIRE_OK(s->AddTracker("t"));
+  // 2,000 records, each pinning its own item; every item in the catalog.
+  std::string initial;
+  std::vector<std::string> catalog;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string item = "/p/" + std::to_string(i) + "/";
+    catalog.push_back(item);
+    initial +=
+        R"({"id":")" + TestId(i) +
+        R"(","model":"m","target_type":"all","target_metadata":{"p":")" +
+        std::string(200, 'x') +
+        R"("},"pin_definitions":[{"position":1,"pin_type":"item","pin_identity":")" +
+        item +
+        R"(","is_block_pin":false,"is_bundle_pin":false}],"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"})" +
+        "\n";
+  }
+  MustImport(*s, "t", initial);
+  REQUIRE_OK(s->AddCatalogItems("t", catalog));
+  auto x = Query("t");
+  x.remove_nonexisting_item_pins = true;
+  const std::string before = MustExport(*s, x);
+  CHECK(before == MustExport(*s, Query("t")));  // nothing pruned
+
+  CHECK(ExportDuringWrite(*s, x, [&] {
+          return s->RemoveCatalogItems("t", catalog);
+        }) == before);
+  ExportStats stats;
+  MustExport(*s, x, &stats);
+  CHECK(stats.pins_pruned_missing == 2000);
 }
 
 }  // namespace
