@@ -28,9 +28,13 @@ ensure_packages() {
 }
 
 # configure_and_build BUILD_DIR [cmake args...]
+# Builds every target, or only those in BUILD_TARGETS (space separated).
 configure_and_build() {
   local dir=$1
   shift
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-  cmake --build "$dir" -j "$(nproc)"
+  local targets=()
+  local t
+  for t in ${BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+  cmake --build "$dir" -j "$(nproc)" "${targets[@]}"
 }
