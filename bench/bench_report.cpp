@@ -138,15 +138,34 @@ struct Target {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || !Load(argv[1])) {
-    std::fprintf(stderr,
-                 "usage: libexport_bench_report RESULTS.json [PLOT_DIR]\n");
+  std::string plot_dir;
+  int files = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--plot" && i + 1 < argc) {
+      plot_dir = argv[++i];
+    } else if (Load(argv[i])) {
+      ++files;
+    } else {
+      std::fprintf(stderr, "cannot read %s\n", argv[i]);
+      return 2;
+    }
+  }
+  if (files == 0 || g_sizes.empty()) {
+    std::fprintf(
+        stderr, "usage: libexport_bench_report [--plot DIR] RESULTS.json...\n");
     return 2;
   }
   const long big = *g_sizes.rbegin();
   const long small = *g_sizes.begin();
   std::vector<Target> targets;
   const bool have_peer = g_runs.count("peer/all/none") != 0;
+  // The per-case table is at the largest size the peer ran at.
+  long wide = big;
+  if (have_peer) {
+    for (long n : g_sizes) {
+      if (Find("peer/all/none", n) != nullptr) wide = n;
+    }
+  }
 
   // Errors first: a wrong output voids the figures.
   for (auto& [family, by_size] : g_runs) {
@@ -188,7 +207,8 @@ int main(int argc, char** argv) {
                        Fmt(both, "%.2fx"), both <= 4});
   }
 
-  std::printf("### Every case at %s customizations\n\n", SizeName(big).c_str());
+  std::printf("### Every case at %s customizations\n\n",
+              SizeName(wide).c_str());
   std::printf(
       "| filter | pruning | results | engine ms | engine kcust/s | "
       "engine MB/s | peer ms | peer/engine |\n");
@@ -199,8 +219,8 @@ int main(int argc, char** argv) {
     for (const char* p : kPrunings) {
       std::string e = std::string("engine/") + f + "/" + p;
       std::string q = std::string("peer/") + f + "/" + p;
-      const Run* er = Find(e, big);
-      double em = Ms(e, big), pm = Ms(q, big);
+      const Run* er = Find(e, wide);
+      double em = Ms(e, wide), pm = Ms(q, wide);
       std::printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", f, p,
                   Fmt(er ? er->results : 0, "%.0f").c_str(), Fmt(em).c_str(),
                   Fmt(er ? er->items_per_second / 1e3 : 0, "%.0f").c_str(),
@@ -222,10 +242,10 @@ int main(int argc, char** argv) {
   std::printf("\n");
   if (have_peer) {
     targets.push_back({"full export with pruning: peer/engine >= 20x (at " +
-                           SizeName(big) + ", worst pruning)",
+                           SizeName(wide) + ", worst pruning)",
                        Fmt(worst_full, "%.1fx"), worst_full >= 20});
     targets.push_back({"selective filters: peer/engine >= 5x (at " +
-                           SizeName(big) + ", worst case " +
+                           SizeName(wide) + ", worst case " +
                            worst_selective_name + ")",
                        Fmt(worst_selective, "%.1fx"), worst_selective >= 5});
   }
@@ -290,8 +310,8 @@ int main(int argc, char** argv) {
   }
   std::printf("\n");
 
-  if (argc > 2) {
-    std::string dir = argv[2];
+  if (!plot_dir.empty()) {
+    const std::string& dir = plot_dir;
     for (const char* f : kFilters) {
       std::ofstream out(dir + "/" + f + ".dat");
       out << "# size floor engine_none engine_both peer_none peer_both (ms)\n";
