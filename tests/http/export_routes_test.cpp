@@ -297,7 +297,7 @@ TEST_CASE("no key or signature appears in a log line or an error body",
     }
   }
   REQUIRE(bodies.size() >= 6);
-  auto lines = s.server->log.Get();
+  auto lines = s.server->log.WaitFor(8);
   REQUIRE(lines.size() == 8);
   std::vector<std::string> all = bodies;
   all.insert(all.end(), lines.begin(), lines.end());
@@ -310,8 +310,14 @@ TEST_CASE("no key or signature appears in a log line or an error body",
     CHECK(text.find("WRONGsignature") == std::string::npos);
     CHECK(text.find("Authorization:") == std::string::npos);
   }
-  CHECK(lines[0].rfind("POST " + kShopPath + " tracker=shop status=200 bytes=",
-                       0) == 0);
+  size_t ok_lines = 0;
+  for (const std::string& line : lines) {
+    if (line.rfind("POST " + kShopPath + " tracker=shop status=200 bytes=",
+                   0) == 0) {
+      ++ok_lines;
+    }
+  }
+  CHECK(ok_lines == 1);
 }
 
 TEST_CASE("the public docs' shell example works unchanged with curl",
@@ -344,7 +350,7 @@ curl -s -X POST "${host}${full_path}" \
   CHECK(body.find("00000000-0000-4000-8000-000000000001") != std::string::npos);
   CHECK(body.find("00000000-0000-4000-8000-000000000005") != std::string::npos);
   CHECK(body.find("00000000-0000-4000-8000-000000000002") == std::string::npos);
-  auto lines = s.server->log.Get();
+  auto lines = s.server->log.WaitFor(1);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].find(" status=200 ") != std::string::npos);
 }
@@ -430,6 +436,7 @@ TEST_CASE("healthz and metrics answer GET without auth", "[http]") {
       *s.client, "shop", "shop-key",
       "?remove_expired_pins=true&remove_nonexisting_item_pins=true"));
   REQUIRE(SignedPost(*s.client, "shop", "wrong-key"));
+  REQUIRE(s.server->log.WaitFor(2).size() == 2);  // the 200 is counted
   auto health = s.client->Get("/healthz");
   REQUIRE(health);
   CHECK(health->status == 200);
@@ -577,7 +584,7 @@ TEST_CASE("a client that goes away mid-stream releases the export at once",
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   CHECK(s.server->routes->ActiveStreams() == 0);
-  auto lines = s.server->log.Get();
+  auto lines = s.server->log.WaitFor(1);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].find(" aborted") != std::string::npos);
   CHECK(s.server->routes->MetricsText().find(
@@ -613,7 +620,7 @@ TEST_CASE("the stream time cap cuts a slow reader", "[http][large]") {
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  auto lines = s.server->log.Get();
+  auto lines = s.server->log.WaitFor(1);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].find(" aborted") != std::string::npos);
 }

@@ -49,6 +49,16 @@ struct LogLines {
     std::lock_guard<std::mutex> lock(mu);
     return lines;
   }
+  // The lines once there are at least `n` (or after 5 s). A streamed
+  // response is logged by its releaser, which can run after the client has
+  // read the last byte.
+  std::vector<std::string> WaitFor(size_t n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (Get().size() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return Get();
+  }
 };
 
 // An httplib::Server with the export routes, listening on 127.0.0.1:<any>
