@@ -157,12 +157,24 @@ class Cli {
     if (!st.ok()) throw Failure(st.ToString());
   }
 
+  // Reads a whole file (or stdin for "-") in large blocks.
   std::string ReadInput(const std::string& file) {
-    if (file == "-")
-      return std::string(std::istreambuf_iterator<char>(in_), {});
-    std::ifstream f(file, std::ios::binary);
-    if (!f) throw Failure("cannot read " + file);
-    return std::string(std::istreambuf_iterator<char>(f), {});
+    std::ifstream f;
+    std::istream* src = &in_;
+    if (file != "-") {
+      f.open(file, std::ios::binary);
+      if (!f) throw Failure("cannot read " + file);
+      src = &f;
+    }
+    std::string data;
+    std::vector<char> block(1 << 20);
+    while (
+        src->read(block.data(), static_cast<std::streamsize>(block.size())) ||
+        src->gcount() > 0) {
+      data.append(block.data(), static_cast<size_t>(src->gcount()));
+    }
+    if (src->bad()) throw Failure("error reading " + file);
+    return data;
   }
 
   static std::vector<std::string> Lines(const std::string& text) {
