@@ -23,7 +23,7 @@ struct DemoOptions {
 };
 
 struct DemoData {
-  std::string ndjson;                // one customization per line, each with an id
+  std::string ndjson;  // one customization per line, each with an id
   std::vector<std::string> catalog;  // item identities, e.g. "/p/123/"
 };
 

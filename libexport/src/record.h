@@ -37,8 +37,8 @@ struct StrRef {
 };
 
 struct PinEntry {
-  uint32_t begin = 0;  // offset in the JSON of the pin's '{'
-  uint32_t end = 0;    // offset in the JSON just past its '}'
+  uint32_t begin = 0;               // offset in the JSON of the pin's '{'
+  uint32_t end = 0;                 // offset in the JSON just past its '}'
   int64_t active_from = kOpenFrom;  // microseconds since the epoch
   int64_t active_to = kOpenTo;
   PinType type = PinType::kItem;
@@ -70,12 +70,16 @@ class RecordView {
   bool has_target_identity() const { return target_type_ == TargetType::kItem; }
   StrRef target_identity_ref() const { return ReadRef(40); }
   size_t tag_count() const { return tag_count_; }
-  StrRef tag_ref(size_t i) const { return ReadRef(kRecordHeaderSize + i * kStrRefSize); }
+  StrRef tag_ref(size_t i) const {
+    return ReadRef(kRecordHeaderSize + i * kStrRefSize);
+  }
   size_t pin_count() const { return pin_count_; }
   PinEntry pin(size_t i) const;
 
   // The bytes a string ref points at.
-  std::string_view str(const StrRef& r) const { return value_.substr(r.offset, r.length); }
+  std::string_view str(const StrRef& r) const {
+    return value_.substr(r.offset, r.length);
+  }
 
  private:
   StrRef ReadRef(size_t at) const;

@@ -24,10 +24,11 @@ std::optional<TargetType> ParseTargetType(std::string_view text);
 struct ExportQuery {
   std::string tracker_id;
   // Filters, combined with AND; nullopt means "no filter".
-  std::optional<std::string> model;            // customization.model == model
-  std::optional<std::string> tag;              // customization.tags contains tag
-  std::optional<TargetType> target_type;       // customization.target_type ==
-  std::optional<std::string> target_identity;  // customization.target_identity ==
+  std::optional<std::string> model;       // customization.model == model
+  std::optional<std::string> tag;         // customization.tags contains tag
+  std::optional<TargetType> target_type;  // customization.target_type ==
+  std::optional<std::string>
+      target_identity;  // customization.target_identity ==
   // Drop pins whose active_to <= now (pins not yet active are kept).
   bool remove_expired_pins = false;
   // Drop pins with pin_type=item whose pin_identity is not in the tracker's

@@ -17,31 +17,44 @@ class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
-    kNotFound,          // a tracker or customization that does not exist
-    kInvalidArgument,   // bad input: a query parameter, a field, a document
-    kAlreadyExists,     // a tracker, or an id under on_conflict=raise
-    kCorruption,        // a stored record that does not decode
-    kIOError,           // the file system or LMDB said no
-    kResourceExhausted, // the map reached StoreOptions::max_map_size, disk full
-    kAborted,           // the sink asked to stop (client gone, time cap)
-    kInternal,          // a bug
+    kNotFound,           // a tracker or customization that does not exist
+    kInvalidArgument,    // bad input: a query parameter, a field, a document
+    kAlreadyExists,      // a tracker, or an id under on_conflict=raise
+    kCorruption,         // a stored record that does not decode
+    kIOError,            // the file system or LMDB said no
+    kResourceExhausted,  // the map reached StoreOptions::max_map_size, disk
+                         // full
+    kAborted,            // the sink asked to stop (client gone, time cap)
+    kInternal,           // a bug
   };
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
+  static Status NotFound(std::string msg) {
+    return {Code::kNotFound, std::move(msg)};
+  }
   // `field` names the offending field or query parameter, when there is one.
   static Status InvalidArgument(std::string msg, std::string field = {}) {
     return {Code::kInvalidArgument, std::move(msg), std::move(field)};
   }
-  static Status AlreadyExists(std::string msg) { return {Code::kAlreadyExists, std::move(msg)}; }
-  static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
-  static Status IOError(std::string msg) { return {Code::kIOError, std::move(msg)}; }
+  static Status AlreadyExists(std::string msg) {
+    return {Code::kAlreadyExists, std::move(msg)};
+  }
+  static Status Corruption(std::string msg) {
+    return {Code::kCorruption, std::move(msg)};
+  }
+  static Status IOError(std::string msg) {
+    return {Code::kIOError, std::move(msg)};
+  }
   static Status ResourceExhausted(std::string msg) {
     return {Code::kResourceExhausted, std::move(msg)};
   }
-  static Status Aborted(std::string msg) { return {Code::kAborted, std::move(msg)}; }
-  static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status Aborted(std::string msg) {
+    return {Code::kAborted, std::move(msg)};
+  }
+  static Status Internal(std::string msg) {
+    return {Code::kInternal, std::move(msg)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -63,8 +76,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                // NOLINT: implicit
-  Result(Status status) : v_(std::move(status)) {}         // NOLINT: must not be ok
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be ok
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
     static const Status kOk;
@@ -84,10 +97,10 @@ class [[nodiscard]] Result {
 
 }  // namespace libexport
 
-#define LIBEXPORT_RETURN_IF_ERROR(expr)       \
-  do {                                        \
-    ::libexport::Status _st = (expr);         \
-    if (!_st.ok()) return _st;                \
+#define LIBEXPORT_RETURN_IF_ERROR(expr) \
+  do {                                  \
+    ::libexport::Status _st = (expr);   \
+    if (!_st.ok()) return _st;          \
   } while (0)
 
 #endif  // LIBEXPORT_STATUS_H_

@@ -49,7 +49,7 @@ struct ExportStats {
   uint64_t pins_pruned_expired = 0;  // dropped by remove_expired_pins
   uint64_t pins_pruned_missing = 0;  // dropped by remove_nonexisting_item_pins
   uint64_t bytes_written = 0;        // bytes handed to the sink
-  uint64_t records_corrupt = 0;      // stored records that did not decode; skipped
+  uint64_t records_corrupt = 0;  // stored records that did not decode; skipped
 };
 
 enum class OnConflict { kRaise, kIgnore, kOverride };
@@ -75,14 +75,14 @@ struct ImportOptions {
 struct RecordError {
   // "results[12]" (JSON document, 0-based) or "line 13" (NDJSON, 1-based).
   std::string location;
-  std::string field;    // "pin_definitions[2].active_to"; empty for syntax errors
+  std::string field;  // "pin_definitions[2].active_to"; empty for syntax errors
   std::string message;  // for people
 };
 
 struct ImportReport {
   size_t inserted = 0;
-  size_t replaced = 0;  // on_conflict=override
-  size_t skipped = 0;   // on_conflict=ignore
+  size_t replaced = 0;              // on_conflict=override
+  size_t skipped = 0;               // on_conflict=ignore
   std::vector<RecordError> errors;  // every bad record; empty on success
 };
 

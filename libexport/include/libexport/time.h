@@ -39,6 +39,8 @@ Result<Rfc3339> ParseRfc3339(std::string_view text);
 // UTC, `YYYY-MM-DDTHH:MM:SSZ`, with `fraction_digits` digits of fraction
 // when non-zero: the canonical output form of the contract.
 std::string FormatRfc3339(Timestamp t, int fraction_digits = 0);
+// The same, appended to `out`.
+void AppendRfc3339(std::string* out, Timestamp t, int fraction_digits = 0);
 
 // Parses an IMF-fixdate HTTP date, `Sun, 29 Nov 2026 18:54:39 GMT` (RFC 9110
 // 5.6.7). The weekday must match the date. Returns InvalidArgument.
