@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 
 namespace libexport::internal {
@@ -64,6 +65,13 @@ void AppendJsonString(std::string* out, std::string_view s) {
 }
 
 void AppendJsonDouble(std::string* out, double value) {
+  // to_chars writes -0.0 as "-0", which parses back as the integer 0: the
+  // canonical form would not be a fixed point (export, import, export would
+  // change bytes). "-0.0" parses back as the double -0.0.
+  if (value == 0 && std::signbit(value)) {
+    out->append("-0.0");
+    return;
+  }
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, value);
   out->append(buf, r.ptr);
