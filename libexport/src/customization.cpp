@@ -33,6 +33,35 @@ Status Invalid(std::string field, std::string message) {
   return Status::InvalidArgument(std::move(message), std::move(field));
 }
 
+// The path of a field, built as text only when it goes into an error:
+// `name`, `group[index]` or `group[index].name`.
+struct FieldPath {
+  std::string_view group;  // empty at the top level
+  size_t index = 0;
+  std::string_view name;
+  bool has_name = false;
+
+  FieldPath With(std::string_view field) const {
+    return FieldPath{group, index, field, true};
+  }
+  std::string str() const {
+    if (group.empty()) return std::string(name);
+    std::string out(group);
+    out += '[';
+    out += std::to_string(index);
+    out += ']';
+    if (has_name) {
+      out += '.';
+      out += name;
+    }
+    return out;
+  }
+};
+
+Status Invalid(const FieldPath& field, std::string message) {
+  return Status::InvalidArgument(std::move(message), field.str());
+}
+
 // A quoted, escaped and (when long) truncated copy of `s` for messages.
 std::string Echo(std::string_view s) {
   std::string out;
@@ -77,7 +106,7 @@ using Slots = std::array<std::optional<element>, N>;
 template <size_t N>
 Status CollectFields(const simdjson::dom::object& obj,
                      const std::array<std::string_view, N>& names,
-                     const std::string& prefix, Slots<N>* slots) {
+                     const FieldPath& base, Slots<N>* slots) {
   std::array<bool, N> seen{};
   for (simdjson::dom::key_value_pair kv : obj) {
     size_t i = 0;
@@ -88,12 +117,11 @@ Status CollectFields(const simdjson::dom::object& obj,
         if (!expected.empty()) expected += ", ";
         expected += n;
       }
-      std::string name(kv.key.substr(0, kMaxEcho));
-      return Invalid(prefix + name,
+      return Invalid(base.With(kv.key.substr(0, kMaxEcho)),
                      "unknown field; expected one of " + expected);
     }
     if (seen[i]) {
-      return Invalid(prefix + std::string(kv.key.substr(0, kMaxEcho)),
+      return Invalid(base.With(kv.key.substr(0, kMaxEcho)),
                      "given more than once");
     }
     seen[i] = true;
@@ -102,7 +130,7 @@ Status CollectFields(const simdjson::dom::object& obj,
   return Status::Ok();
 }
 
-Status GetString(const std::optional<element>& slot, const std::string& path,
+Status GetString(const std::optional<element>& slot, const FieldPath& path,
                  std::optional<std::string_view>* out) {
   out->reset();
   if (!slot) return Status::Ok();
@@ -115,7 +143,7 @@ Status GetString(const std::optional<element>& slot, const std::string& path,
 }
 
 Status GetRequiredString(const std::optional<element>& slot,
-                         const std::string& path, std::string_view what,
+                         const FieldPath& path, std::string_view what,
                          std::string_view* out) {
   std::optional<std::string_view> s;
   LIBEXPORT_RETURN_IF_ERROR(GetString(slot, path, &s));
@@ -127,7 +155,7 @@ Status GetRequiredString(const std::optional<element>& slot,
   return Status::Ok();
 }
 
-Status GetBool(const std::optional<element>& slot, const std::string& path,
+Status GetBool(const std::optional<element>& slot, const FieldPath& path,
                bool* out) {
   *out = false;
   if (!slot) return Status::Ok();
@@ -137,7 +165,7 @@ Status GetBool(const std::optional<element>& slot, const std::string& path,
   return Status::Ok();
 }
 
-Status GetTime(const std::optional<element>& slot, const std::string& path,
+Status GetTime(const std::optional<element>& slot, const FieldPath& path,
                std::optional<Rfc3339>* out) {
   out->reset();
   if (!slot) return Status::Ok();
@@ -154,7 +182,7 @@ Status GetTime(const std::optional<element>& slot, const std::string& path,
 
 // An identity or criteria object that exists exactly when the type says so.
 Status CheckPresence(const std::optional<element>& slot, bool wanted,
-                     const std::string& path, std::string_view type_field,
+                     const FieldPath& path, std::string_view type_field,
                      std::string_view type_value, std::string_view expected) {
   if (wanted && !slot) {
     return Invalid(path, "is required when " + std::string(type_field) +
@@ -168,7 +196,7 @@ Status CheckPresence(const std::optional<element>& slot, bool wanted,
   return Status::Ok();
 }
 
-Status GetIdentity(const std::optional<element>& slot, const std::string& path,
+Status GetIdentity(const std::optional<element>& slot, const FieldPath& path,
                    std::string_view* out) {
   LIBEXPORT_RETURN_IF_ERROR(
       GetRequiredString(slot, path, "a non-empty string", out));
@@ -179,8 +207,7 @@ Status GetIdentity(const std::optional<element>& slot, const std::string& path,
   return Status::Ok();
 }
 
-Status CheckObject(const std::optional<element>& slot,
-                   const std::string& path) {
+Status CheckObject(const std::optional<element>& slot, const FieldPath& path) {
   if (slot && !slot->is_object()) {
     return Invalid(path, "must be an object, got " + Describe(*slot));
   }
@@ -210,6 +237,29 @@ class RecordWriter {
  public:
   std::string json;
   std::string raw;
+  // Scratch for one record, kept between records (see Scratch()).
+  std::vector<PendingRef> tag_refs;
+  std::vector<std::string_view> tags_seen;
+  std::vector<PendingPin> pins;
+
+  void Clear() {
+    json.clear();
+    raw.clear();
+    tag_refs.clear();
+    tags_seen.clear();
+    pins.clear();
+  }
+  // Does not keep the buffers of an unusually large record.
+  void Release() {
+    if (json.capacity() > kKeepBytes) std::string().swap(json);
+    if (raw.capacity() > kKeepBytes) std::string().swap(raw);
+    if (pins.capacity() > 1024) std::vector<PendingPin>().swap(pins);
+    if (tag_refs.capacity() > 1024) {
+      std::vector<PendingRef>().swap(tag_refs);
+      std::vector<std::string_view>().swap(tags_seen);
+    }
+  }
+  static constexpr size_t kKeepBytes = 1 << 20;
 
   // Appends `s` as a JSON string and remembers where its raw bytes are:
   // inside the JSON when writing it needed no escape, else copied to the raw
@@ -234,7 +284,7 @@ class RecordWriter {
 
   void AppendTime(const Rfc3339& t) {
     json.push_back('"');
-    json += FormatRfc3339(t.time, t.fraction_digits);
+    AppendRfc3339(&json, t.time, t.fraction_digits);
     json.push_back('"');
   }
 };
@@ -257,16 +307,15 @@ Status EncodePin(const element& e, size_t index, RecordWriter* w,
       "position",      "pin_type",    "pin_identity",
       "pin_criteria",  "widget_id",   "is_block_pin",
       "is_bundle_pin", "active_from", "active_to"};
-  const std::string at = "pin_definitions[" + std::to_string(index) + "]";
-  const std::string prefix = at + ".";
-  auto path = [&](int f) { return prefix + std::string(kNames[f]); };
+  const FieldPath at{"pin_definitions", index, {}, false};
+  auto path = [&](int f) { return at.With(kNames[f]); };
 
   simdjson::dom::object obj;
   if (e.get(obj) != simdjson::SUCCESS) {
     return Invalid(at, "must be a pin object, got " + Describe(e));
   }
   Slots<kFieldCount> f;
-  LIBEXPORT_RETURN_IF_ERROR(CollectFields(obj, kNames, prefix, &f));
+  LIBEXPORT_RETURN_IF_ERROR(CollectFields(obj, kNames, at, &f));
 
   int64_t position = 0;
   if (!f[kPosition]) {
@@ -396,7 +445,7 @@ Status EncodeCustomization(const element& element, Timestamp now,
       "created_at",
       "updated_at",
       "available"};
-  auto path = [](int f) { return std::string(kNames[f]); };
+  auto path = [](int f) { return FieldPath{}.With(kNames[f]); };
 
   simdjson::dom::object obj;
   if (element.get(obj) != simdjson::SUCCESS) {
@@ -404,7 +453,7 @@ Status EncodeCustomization(const element& element, Timestamp now,
         "", "a customization must be a JSON object, got " + Describe(element));
   }
   Slots<kFieldCount> f;
-  LIBEXPORT_RETURN_IF_ERROR(CollectFields(obj, kNames, "", &f));
+  LIBEXPORT_RETURN_IF_ERROR(CollectFields(obj, kNames, FieldPath{}, &f));
 
   Uuid id;
   std::optional<std::string_view> id_text;
@@ -447,8 +496,16 @@ Status EncodeCustomization(const element& element, Timestamp now,
   LIBEXPORT_RETURN_IF_ERROR(
       CheckObject(f[kTargetMetadata], path(kTargetMetadata)));
 
-  RecordWriter w;
-  w.json = "{\"id\":\"" + UuidToString(id) + "\",\"model\":";
+  // One writer per thread: its buffers are reused from record to record.
+  thread_local RecordWriter w;
+  struct ReleaseOnExit {
+    RecordWriter* w;
+    ~ReleaseOnExit() { w->Release(); }
+  } release_on_exit{&w};
+  w.Clear();
+  w.json += "{\"id\":\"";
+  w.json += UuidToString(id);
+  w.json += "\",\"model\":";
   const PendingRef model_ref = w.AppendString(model);
   w.json += ",\"target_type\":\"";
   w.json += type_text;
@@ -467,7 +524,7 @@ Status EncodeCustomization(const element& element, Timestamp now,
     AppendJsonValue(&w.json, *f[kTargetMetadata]);
   }
 
-  std::vector<PendingRef> tag_refs;
+  std::vector<PendingRef>& tag_refs = w.tag_refs;
   if (f[kTags]) {
     simdjson::dom::array tags;
     if (f[kTags]->get(tags) != simdjson::SUCCESS) {
@@ -475,17 +532,33 @@ Status EncodeCustomization(const element& element, Timestamp now,
           path(kTags),
           "must be an array of non-empty strings, got " + Describe(*f[kTags]));
     }
-    std::unordered_set<std::string_view> seen;
+    // Distinct tags so far: a short list is scanned; a long one gets a set.
+    std::vector<std::string_view>& seen_list = w.tags_seen;
+    std::unordered_set<std::string_view> seen_set;
+    constexpr size_t kScanLimit = 32;
+    auto seen_before = [&](std::string_view tag) {
+      if (seen_list.size() < kScanLimit) {
+        for (std::string_view s : seen_list) {
+          if (s == tag) return true;
+        }
+        seen_list.push_back(tag);
+        if (seen_list.size() == kScanLimit) {
+          seen_set.insert(seen_list.begin(), seen_list.end());
+        }
+        return false;
+      }
+      return !seen_set.insert(tag).second;
+    };
     w.json += ",\"tags\":[";
     size_t i = 0;
     for (simdjson::dom::element t : tags) {
       std::string_view tag;
-      const std::string tag_path = "tags[" + std::to_string(i++) + "]";
+      const FieldPath tag_path{"tags", i++, {}, false};
       if (t.get(tag) != simdjson::SUCCESS || tag.empty()) {
         return Invalid(tag_path,
                        "must be a non-empty string, got " + Describe(t));
       }
-      if (!seen.insert(tag).second) continue;  // first occurrence wins
+      if (seen_before(tag)) continue;  // first occurrence wins
       if (tag_refs.size() == kMaxCount) {
         return Invalid(tag_path, "too many distinct tags; the limit is 65535");
       }
@@ -508,7 +581,8 @@ Status EncodeCustomization(const element& element, Timestamp now,
     return Invalid(path(kPinDefinitions), "has " + std::to_string(pins.size()) +
                                               " pins; the limit is 65535");
   }
-  std::vector<PendingPin> pending_pins(pins.size());
+  std::vector<PendingPin>& pending_pins = w.pins;
+  pending_pins.resize(pins.size());
   w.json += ",\"pin_definitions\":[";
   const size_t pins_begin = w.json.size();
   size_t p = 0;
@@ -554,7 +628,9 @@ Status EncodeCustomization(const element& element, Timestamp now,
                            " bytes; the limit is 4 GiB");
   }
   std::string& v = out->value;
-  v.assign(json_at, '\0');
+  v.clear();
+  v.reserve(total);
+  v.append(json_at, '\0');
   auto put_ref = [&](size_t at, const PendingRef& r) {
     Store<uint64_t>(&v, at, r.hash);
     Store<uint32_t>(

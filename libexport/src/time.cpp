@@ -173,25 +173,61 @@ Result<Rfc3339> ParseRfc3339(std::string_view s) {
   return Rfc3339{{utc, nanos}, digits};
 }
 
-std::string FormatRfc3339(Timestamp t, int fraction_digits) {
+void AppendRfc3339(std::string* out, Timestamp t, int fraction_digits) {
   const int64_t days = FloorDiv(t.seconds, kSecondsPerDay);
   const int64_t sod = t.seconds - days * kSecondsPerDay;
   const Civil c = CivilFromDays(days);
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d",
-                        static_cast<long long>(c.year), c.month, c.day,
-                        static_cast<int>(sod / 3600),
-                        static_cast<int>(sod / 60 % 60),
-                        static_cast<int>(sod % 60));
-  std::string out(buf, n > 0 ? static_cast<size_t>(n) : 0);
-  if (fraction_digits > 0) {
-    if (fraction_digits > 9) fraction_digits = 9;
-    char frac[10];
-    std::snprintf(frac, sizeof frac, "%09d", static_cast<int>(t.nanos));
-    out += '.';
-    out.append(frac, static_cast<size_t>(fraction_digits));
+  if (fraction_digits > 9) fraction_digits = 9;
+  if (c.year < 0 || c.year > 9999) {  // outside RFC 3339; printf's widths
+    char buf[64];
+    int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d",
+                          static_cast<long long>(c.year), c.month, c.day,
+                          static_cast<int>(sod / 3600),
+                          static_cast<int>(sod / 60 % 60),
+                          static_cast<int>(sod % 60));
+    out->append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  } else {
+    auto two = [](char* p, unsigned v) {
+      p[0] = static_cast<char>('0' + v / 10);
+      p[1] = static_cast<char>('0' + v % 10);
+    };
+    char buf[19];
+    const unsigned y = static_cast<unsigned>(c.year);
+    two(buf, y / 100);
+    two(buf + 2, y % 100);
+    buf[4] = '-';
+    two(buf + 5, c.month);
+    buf[7] = '-';
+    two(buf + 8, c.day);
+    buf[10] = 'T';
+    two(buf + 11, static_cast<unsigned>(sod / 3600));
+    buf[13] = ':';
+    two(buf + 14, static_cast<unsigned>(sod / 60 % 60));
+    buf[16] = ':';
+    two(buf + 17, static_cast<unsigned>(sod % 60));
+    out->append(buf, sizeof buf);
   }
-  out += 'Z';
+  if (fraction_digits > 0 && (t.nanos < 0 || t.nanos > 999'999'999)) {
+    char frac[16];  // not a valid Timestamp; printf's form
+    std::snprintf(frac, sizeof frac, "%09d", static_cast<int>(t.nanos));
+    out->push_back('.');
+    out->append(frac, static_cast<size_t>(fraction_digits));
+  } else if (fraction_digits > 0) {
+    char frac[10];
+    frac[0] = '.';
+    unsigned nanos = static_cast<unsigned>(t.nanos);
+    for (int i = 9; i >= 1; --i) {
+      frac[i] = static_cast<char>('0' + nanos % 10);
+      nanos /= 10;
+    }
+    out->append(frac, static_cast<size_t>(fraction_digits) + 1);
+  }
+  out->push_back('Z');
+}
+
+std::string FormatRfc3339(Timestamp t, int fraction_digits) {
+  std::string out;
+  AppendRfc3339(&out, t, fraction_digits);
   return out;
 }
 
