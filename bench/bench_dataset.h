@@ -23,9 +23,10 @@ struct DataSet {
   std::string ndjson;
   std::vector<std::string> catalog;
   std::shared_ptr<Store> store;
-  double import_seconds = 0;   // Store::Import of `ndjson`
-  uint64_t store_bytes = 0;    // data.mdb after the import
-  uint64_t compact_bytes = 0;  // data.mdb of the compacted Backup()
+  double import_seconds = 0;         // Store::Import of `ndjson`
+  double import_encode_seconds = 0;  // of it, before the first write
+  uint64_t store_bytes = 0;          // data.mdb after the import
+  uint64_t compact_bytes = 0;        // data.mdb of the compacted Backup()
   double peer_load_seconds = 0;
   LmdbFloor floor;
   SqlitePeer peer;

@@ -124,6 +124,7 @@ void BM_Import(benchmark::State& state) {
   state.counters["store_bytes"] = static_cast<double>(d->store_bytes);
   state.counters["store_x_ndjson"] =
       static_cast<double>(d->store_bytes) / d->ndjson.size();
+  state.counters["encode_share"] = d->import_encode_seconds / d->import_seconds;
   state.counters["compact_x_ndjson"] =
       static_cast<double>(d->compact_bytes) / d->ndjson.size();
   state.SetComplexityN(state.range(0));
