@@ -3,8 +3,10 @@
 
 #include <openssl/rand.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -181,7 +183,19 @@ Status Store::Impl::Write(const std::function<Status(MDB_txn*)>& fn) {
       }
       if (rc != MDB_SUCCESS) return LmdbStatus("mdb_txn_begin", rc);
       st = fn(txn.get());
-      if (st.ok()) st = LmdbStatus("mdb_txn_commit", txn.Commit());
+      if (st.ok()) {
+        const int commit_rc = txn.Commit();
+        st = LmdbStatus("mdb_txn_commit", commit_rc);
+        // LMDB 0.9.24 turns a short write (the disk filled up while the
+        // commit wrote its pages) into EIO; say what it was. The commit
+        // failed as a whole, so nothing changed.
+        struct statvfs fs;
+        if (commit_rc == EIO && ::statvfs(path.c_str(), &fs) == 0 &&
+            uint64_t{fs.f_bavail} * fs.f_frsize < (uint64_t{1} << 20)) {
+          st = Status::ResourceExhausted(st.message() +
+                                         " (disk full: short write)");
+        }
+      }
     }
     if (!internal::IsMapFull(st)) return st;
     LIBEXPORT_RETURN_IF_ERROR(Grow());
