@@ -1,8 +1,11 @@
 // Importing a whole document, all or nothing: validate and encode every
 // record first, then write them in one transaction.
 #include <simdjson.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <cstring>
+#include <new>
 #include <numeric>
 
 #include "customization.h"
@@ -15,9 +18,89 @@ using internal::EncodedRecord;
 
 namespace {
 
+// A record ready to write: its value lives in a ValueArena. `number` is its
+// line (NDJSON) or its index in "results" (JSON); Location() makes the text.
 struct Pending {
-  EncodedRecord record;
-  std::string location;
+  internal::Uuid id;
+  size_t number = 0;
+  std::string_view value;
+};
+using PendingList = std::vector<Pending, internal::HugePageAllocator<Pending>>;
+
+std::string Location(bool json, size_t number) {
+  return json ? "results[" + std::to_string(number) + "]"
+              : "line " + std::to_string(number);
+}
+
+// Where the encoded values of a bulk write are kept until the write
+// transaction copies them: 64 MiB blocks of anonymous memory that ask for
+// transparent huge pages, filled front to back. One allocation per block
+// instead of one per record, and one page fault per 2 MiB.
+class ValueArena {
+ public:
+  ValueArena() = default;
+  ValueArena(const ValueArena&) = delete;
+  ValueArena& operator=(const ValueArena&) = delete;
+  ~ValueArena() {
+    for (const auto& [p, size] : blocks_) ::munmap(p, size);
+  }
+
+  std::string_view Add(std::string_view v) {
+    if (v.size() > size_ - used_) {
+      const size_t size = std::max(kBlockBytes, v.size());
+      void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      ::madvise(p, size, MADV_HUGEPAGE);  // a hint; may be refused
+      blocks_.emplace_back(static_cast<char*>(p), size);
+      block_ = static_cast<char*>(p);
+      size_ = size;
+      used_ = 0;
+    }
+    char* at = block_ + used_;
+    std::memcpy(at, v.data(), v.size());
+    used_ += v.size();
+    return {at, v.size()};
+  }
+
+ private:
+  static constexpr size_t kBlockBytes = size_t{64} << 20;
+  std::vector<std::pair<char*, size_t>> blocks_;
+  char* block_ = nullptr;
+  size_t size_ = 0;
+  size_t used_ = 0;
+};
+
+// Encodes records into `out`, their values into `arena`.
+class Encoder {
+ public:
+  Encoder(Timestamp now, bool json, ValueArena* arena, PendingList* out,
+          std::vector<RecordError>* errors)
+      : now_(now), json_(json), arena_(arena), out_(out), errors_(errors) {}
+
+  void Element(const simdjson::dom::element& element, size_t number) {
+    Done(internal::EncodeCustomization(element, now_, &scratch_), number);
+  }
+  void Text(std::string_view text, size_t number) {
+    Done(internal::EncodeCustomizationJson(text, now_, &scratch_), number);
+  }
+
+ private:
+  void Done(const Status& st, size_t number) {
+    if (!st.ok()) {
+      errors_->push_back(
+          RecordError{Location(json_, number), st.field(), st.message()});
+      return;
+    }
+    out_->push_back(Pending{scratch_.id, number, arena_->Add(scratch_.value)});
+  }
+
+  Timestamp now_;
+  bool json_;
+  ValueArena* arena_;
+  PendingList* out_;
+  std::vector<RecordError>* errors_;
+  EncodedRecord scratch_;  // its buffer is reused from record to record
 };
 
 bool IsBlank(std::string_view s) {
@@ -34,14 +117,106 @@ ImportFormat DetectFormat(std::string_view doc) {
   return results ? ImportFormat::kJson : ImportFormat::kNdjson;
 }
 
-void AddError(std::vector<RecordError>* errors, std::string location,
-              const Status& st) {
-  errors->push_back(RecordError{std::move(location), st.field(), st.message()});
+constexpr bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-void EncodeJsonDocument(std::string_view doc, Timestamp now,
-                        std::vector<Pending>* out,
-                        std::vector<RecordError>* errors) {
+// The common shape of a JSON document, `{"results":[{...},{...}]}` with
+// only whitespace around the tokens, split into the elements' texts without
+// parsing them. False for anything else (non-object elements, other keys,
+// escapes in "results", deep nesting, a syntax error): the caller then
+// parses the whole document, which reports exactly what is wrong.
+bool SplitResults(std::string_view doc, std::vector<std::string_view>* out) {
+  constexpr int kMaxDepth = 1000;  // below simdjson's whole-document limit
+  const char* p = doc.data();
+  const char* const end = p + doc.size();
+  auto skip = [&] {
+    while (p < end && IsSpace(*p)) ++p;
+  };
+  auto take = [&](std::string_view token) {
+    skip();
+    if (static_cast<size_t>(end - p) < token.size() ||
+        std::string_view(p, token.size()) != token) {
+      return false;
+    }
+    p += token.size();
+    return true;
+  };
+  if (!take("{") || !take("\"results\"") || !take(":") || !take("[")) {
+    return false;
+  }
+  skip();
+  if (p < end && *p == ']') {
+    ++p;
+  } else {
+    while (true) {
+      skip();
+      if (p == end || *p != '{') return false;
+      const char* begin = p;
+      int depth = 0;
+      while (true) {
+        if (p == end) return false;
+        const char c = *p++;
+        if (c == '"') {
+          while (true) {
+            if (p == end) return false;
+            const char d = *p++;
+            if (d == '"') break;
+            if (d == '\\') {
+              if (p == end) return false;
+              ++p;
+            }
+          }
+        } else if (c == '{' || c == '[') {
+          if (++depth > kMaxDepth) return false;
+        } else if (c == '}' || c == ']') {
+          if (--depth == 0) break;
+        }
+      }
+      out->emplace_back(begin, static_cast<size_t>(p - begin));
+      skip();
+      if (p == end) return false;
+      if (*p == ']') {
+        ++p;
+        break;
+      }
+      if (*p++ != ',') return false;
+    }
+  }
+  if (!take("}")) return false;
+  skip();
+  return p == end;
+}
+
+// Fast path: each element parsed on its own, so no DOM of the whole document
+// and no padded copy of it. When an element is not valid JSON, what it
+// encoded is dropped and the caller parses the whole document instead (its
+// error is the one to report); otherwise the result is the whole-document
+// parse's.
+bool EncodeJsonElements(std::string_view doc, Encoder* encoder,
+                        PendingList* out, std::vector<RecordError>* errors) {
+  std::vector<std::string_view> elements;
+  if (!SplitResults(doc, &elements)) return false;
+  const size_t out_size = out->size(), errors_size = errors->size();
+  simdjson::dom::parser parser;
+  for (size_t i = 0; i < elements.size(); ++i) {
+    simdjson::dom::element root;
+    if (parser
+            .parse(elements[i].data(), elements[i].size(),
+                   /*realloc_if_needed=*/true)
+            .get(root) != simdjson::SUCCESS) {
+      out->resize(out_size);
+      errors->resize(errors_size);
+      return false;
+    }
+    encoder->Element(root, i);
+  }
+  return true;
+}
+
+void EncodeJsonDocument(std::string_view doc, Encoder* encoder,
+                        PendingList* out, std::vector<RecordError>* errors) {
+  if (EncodeJsonElements(doc, encoder, out, errors)) return;
   simdjson::dom::parser parser;
   simdjson::padded_string padded(doc);
   simdjson::dom::element root;
@@ -77,20 +252,10 @@ void EncodeJsonDocument(std::string_view doc, Timestamp now,
     return;
   }
   size_t i = 0;
-  for (auto element : results) {
-    Pending p;
-    p.location = "results[" + std::to_string(i++) + "]";
-    Status st = internal::EncodeCustomization(element, now, &p.record);
-    if (st.ok()) {
-      out->push_back(std::move(p));
-    } else {
-      AddError(errors, p.location, st);
-    }
-  }
+  for (auto element : results) encoder->Element(element, i++);
 }
 
-void EncodeNdjson(std::string_view doc, Timestamp now,
-                  std::vector<Pending>* out, std::vector<RecordError>* errors) {
+void EncodeNdjson(std::string_view doc, Encoder* encoder) {
   size_t line_no = 0;
   while (!doc.empty()) {
     size_t nl = doc.find('\n');
@@ -98,14 +263,7 @@ void EncodeNdjson(std::string_view doc, Timestamp now,
     doc.remove_prefix(nl == std::string_view::npos ? doc.size() : nl + 1);
     ++line_no;
     if (IsBlank(line)) continue;
-    Pending p;
-    p.location = "line " + std::to_string(line_no);
-    Status st = internal::EncodeCustomizationJson(line, now, &p.record);
-    if (st.ok()) {
-      out->push_back(std::move(p));
-    } else {
-      AddError(errors, p.location, st);
-    }
+    encoder->Text(line, line_no);
   }
 }
 
@@ -138,25 +296,27 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
   ImportFormat format = options.format == ImportFormat::kAuto
                             ? DetectFormat(document)
                             : options.format;
-  std::vector<Pending> pending;
-  if (format == ImportFormat::kJson) {
-    EncodeJsonDocument(document, options.now, &pending, &report->errors);
+  const bool json = format == ImportFormat::kJson;
+  ValueArena arena;
+  PendingList pending;
+  Encoder encoder(options.now, json, &arena, &pending, &report->errors);
+  if (json) {
+    EncodeJsonDocument(document, &encoder, &pending, &report->errors);
   } else {
-    EncodeNdjson(document, options.now, &pending, &report->errors);
+    EncodeNdjson(document, &encoder);
   }
 
   // Ids in order: duplicates become neighbours, and records are written to
   // the B-tree front to back.
-  std::stable_sort(pending.begin(), pending.end(),
-                   [](const Pending& a, const Pending& b) {
-                     return a.record.id < b.record.id;
-                   });
+  std::stable_sort(
+      pending.begin(), pending.end(),
+      [](const Pending& a, const Pending& b) { return a.id < b.id; });
   for (size_t i = 1; i < pending.size(); ++i) {
-    if (pending[i].record.id == pending[i - 1].record.id) {
+    if (pending[i].id == pending[i - 1].id) {
       report->errors.push_back(
-          {pending[i].location, "id",
-           "duplicate id " + internal::UuidToString(pending[i].record.id) +
-               ", also at " + pending[i - 1].location});
+          {Location(json, pending[i].number), "id",
+           "duplicate id " + internal::UuidToString(pending[i].id) +
+               ", also at " + Location(json, pending[i - 1].number)});
     }
   }
   if (!report->errors.empty()) {
@@ -171,16 +331,26 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
     internal::TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
     Impl::IndexEntries index_entries;
-    bool append = !pending.empty() &&
-                  SortsAfterTable(
-                      txn, impl_->records,
-                      internal::MakeRecordKey(e.number, pending[0].record.id));
+    // Every record has at most 3 + tags + pins index keys (header u16s at
+    // bytes 2 and 4): one allocation for all of them.
+    size_t max_entries = 0;
+    for (const Pending& p : pending) {
+      uint16_t tags, pins;
+      std::memcpy(&tags, p.value.data() + 2, sizeof tags);
+      std::memcpy(&pins, p.value.data() + 4, sizeof pins);
+      max_entries += 3 + size_t{tags} + pins;
+    }
+    index_entries.reserve(max_entries);
+    bool append =
+        !pending.empty() &&
+        SortsAfterTable(txn, impl_->records,
+                        internal::MakeRecordKey(e.number, pending[0].id));
     size_t done = 0;
     for (const Pending& p : pending) {
       if (options.progress && (++done % 4096 == 0))
         options.progress(done, total);
       if (options.on_conflict != OnConflict::kOverride) {
-        auto key = internal::MakeRecordKey(e.number, p.record.id);
+        auto key = internal::MakeRecordKey(e.number, p.id);
         MDB_val k = internal::ToVal(internal::KeyView(key)), v;
         int rc = mdb_get(txn, impl_->records, &k, &v);
         if (rc == MDB_SUCCESS) {
@@ -188,8 +358,8 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
             ++report->skipped;
           } else {
             report->errors.push_back(
-                {p.location, "id",
-                 "customization " + internal::UuidToString(p.record.id) +
+                {Location(json, p.number), "id",
+                 "customization " + internal::UuidToString(p.id) +
                      " already exists (on_conflict=raise)"});
           }
           continue;
@@ -199,9 +369,8 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
       }
       if (!report->errors.empty()) continue;  // raise: only collect the rest
       bool replaced = false;
-      LIBEXPORT_RETURN_IF_ERROR(impl_->PutRecord(txn, e.number, p.record.id,
-                                                 p.record.value, &replaced,
-                                                 &index_entries, append));
+      LIBEXPORT_RETURN_IF_ERROR(impl_->PutRecord(
+          txn, e.number, p.id, p.value, &replaced, &index_entries, append));
       ++(replaced ? report->replaced : report->inserted);
     }
     if (!report->errors.empty()) {
