@@ -73,7 +73,7 @@ signed_curl() {  # QUERY OUTFILE
 # The three cases: a point export, a medium one, the whole store streamed.
 mkdir -p "$tmp/www"
 signed_curl "model=basket&tag=sale&remove_expired_pins=true&remove_nonexisting_item_pins=true" "$tmp/www/medium.json"
-identity=$(grep -o '"target_identity":"/p/[0-9]*/"' "$tmp/www/medium.json" | head -1 | cut -d'"' -f4)
+identity=$(grep -m1 -o '"target_identity":"/p/[0-9]*/"' "$tmp/www/medium.json" | cut -d'"' -f4)
 declare -A query=(
   [small]="target_identity=${identity//\//%2F}&remove_expired_pins=true&remove_nonexisting_item_pins=true"
   [medium]="model=basket&tag=sale&remove_expired_pins=true&remove_nonexisting_item_pins=true"
