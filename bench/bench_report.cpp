@@ -348,7 +348,8 @@ int main(int argc, char** argv) {
           "set output 'scaling.svg'\n"
           "set multiplot layout 4,2 title 'Export time against store size "
           "(log-log; lower is better)'\n"
-          "set logscale xy\nset xrange [500:*]\nset format x '10^{%T}'\nset grid\n"
+          "set logscale xy\nset xrange [500:*]\nset format x '10^{%T}'\nset "
+          "grid\n"
           "set xlabel 'customizations in the store'\nset ylabel 'ms'\n"
           "set key top left font 'sans,8'\n";
     for (const char* f : kFilters) {
