@@ -1,3 +1,7 @@
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -7,7 +11,30 @@
 #include "signed_client.h"
 #endif
 
+namespace {
+
+// A bulk import writes a few hundred MB of fresh heap memory (LMDB mallocs
+// every dirty page of the write transaction), and on some VMs the 4 KiB page
+// faults cost more than the import itself. glibc (2.35+) backs its heap with
+// transparent huge pages when the tunable glibc.malloc.hugetlb=1 is set,
+// which it reads only at process start: so start again once with it set.
+// Setting glibc.malloc.hugetlb yourself (0 to turn it off) skips this.
+void ReexecWithHugePageHeap(char** argv) {
+  if (::getauxval(AT_SECURE) != 0) return;  // glibc ignores tunables then
+  const char* old = std::getenv("GLIBC_TUNABLES");
+  std::string tunables = old != nullptr ? old : "";
+  if (tunables.find("glibc.malloc.hugetlb") != std::string::npos) return;
+  if (!tunables.empty()) tunables += ':';
+  tunables += "glibc.malloc.hugetlb=1";
+  if (::setenv("GLIBC_TUNABLES", tunables.c_str(), 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  // Not possible here (no /proc): carry on as we are.
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  ReexecWithHugePageHeap(argv);
   std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
 #ifdef LIBEXPORT_HAVE_HTTP_CLIENT
