@@ -109,13 +109,38 @@ class Matcher {
   uint64_t model_hash_ = 0, tag_hash_ = 0, identity_hash_ = 0;
 };
 
-// Catalog membership for one export, memoized: the same items are pinned by
-// many customizations. Views point into the export's read txn.
+// Catalog membership for one export. When the export will check many pins
+// for the size of the catalog, the tracker's catalog is read once, in key
+// order, into a flat hash table over a compact copy of the identities (so a
+// probe stays in cache instead of touching a random page of the map);
+// otherwise each distinct identity is looked up in the B-tree and memoized.
+// Either way the identity's bytes decide, never the hash alone.
 class CatalogLookup {
  public:
   CatalogLookup(MDB_txn* txn, MDB_dbi dbi, uint32_t tracker)
       : txn_(txn), dbi_(dbi), tracker_(tracker) {}
+
+  // Chooses the strategy from the catalog's size and the number of records
+  // the export will read (a record pins a few items).
+  Status Prepare(uint64_t catalog_items, uint64_t records_to_read) {
+    if (catalog_items > records_to_read * 4) return Status::Ok();
+    return Load(catalog_items);
+  }
+
   Status Contains(const StrRef& ref, std::string_view identity, bool* found) {
+    if (loaded_) {
+      *found = false;
+      for (size_t i = Slot(ref.hash); table_[i].offset != kEmpty;
+           i = (i + 1) & mask_) {
+        const Entry& e = table_[i];
+        if (e.hash == ref.hash && e.length == identity.size() &&
+            std::string_view(arena_).substr(e.offset, e.length) == identity) {
+          *found = true;
+          break;
+        }
+      }
+      return Status::Ok();
+    }
     auto it = memo_.find(identity);
     if (it != memo_.end()) {
       *found = it->second;
@@ -133,10 +158,81 @@ class CatalogLookup {
   }
 
  private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Entry {
+    uint64_t hash = 0;
+    uint32_t offset = kEmpty;  // into arena_
+    uint32_t length = 0;
+  };
+
+  size_t Slot(uint64_t hash) const {
+    return static_cast<size_t>((hash * 0x9e3779b97f4a7c15ull) >> shift_);
+  }
+
+  // One identity of the catalog; false when the table is full (the stored
+  // count was off), and the export falls back to B-tree lookups.
+  bool Insert(uint64_t hash, std::string_view identity) {
+    if (++used_ * 2 > table_.size() || arena_.size() > UINT32_MAX / 2) {
+      return false;
+    }
+    size_t i = Slot(hash);
+    while (table_[i].offset != kEmpty) i = (i + 1) & mask_;
+    table_[i] = Entry{hash, static_cast<uint32_t>(arena_.size()),
+                      static_cast<uint32_t>(identity.size())};
+    arena_.append(identity);
+    return true;
+  }
+
+  Status Load(uint64_t catalog_items) {
+    int bits = 4;
+    while ((uint64_t{1} << bits) < catalog_items * 2 + 2) ++bits;
+    table_.assign(size_t{1} << bits, Entry{});
+    mask_ = table_.size() - 1;
+    shift_ = 64 - bits;
+    internal::Cursor c;
+    int rc = c.Open(txn_, dbi_);
+    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
+    char prefix_bytes[4];
+    internal::PutBE32(prefix_bytes, tracker_);
+    std::string_view prefix(prefix_bytes, 4);
+    MDB_val k = ToVal(prefix), v;
+    for (rc = c.Get(&k, &v, MDB_SET_RANGE);
+         rc == MDB_SUCCESS && ToView(k).starts_with(prefix);
+         rc = c.Get(&k, &v, MDB_NEXT)) {
+      if (k.mv_size != internal::kCatalogKeySize) continue;
+      uint64_t hash = 0;
+      for (size_t i = 4; i < internal::kCatalogKeySize; ++i) {
+        hash = hash << 8 | static_cast<uint8_t>(ToView(k)[i]);
+      }
+      // Normally one identity per key; more share a hash.
+      std::string_view list = ToView(v);
+      while (list.size() >= 4) {
+        uint32_t n = internal::LoadLE<uint32_t>(list.data());
+        if (list.size() - 4 < n) break;
+        if (!Insert(hash, list.substr(4, n))) {
+          table_.clear();
+          arena_.clear();
+          return Status::Ok();
+        }
+        list.remove_prefix(4 + n);
+      }
+    }
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+      return LmdbStatus("mdb_cursor_get", rc);
+    loaded_ = true;
+    return Status::Ok();
+  }
+
   MDB_txn* txn_;
   MDB_dbi dbi_;
   uint32_t tracker_;
   std::unordered_map<std::string_view, bool> memo_;
+  bool loaded_ = false;
+  std::vector<Entry> table_;
+  std::string arena_;
+  size_t used_ = 0;
+  size_t mask_ = 0;
+  int shift_ = 64;
 };
 
 // Writes one record: its stored JSON, pins pruned as the query asks, and
@@ -325,10 +421,15 @@ Status Store::Export(const ExportQuery& query, ExportSink& sink,
     }
   }
   uint64_t total = 0;
-  if (best)
+  if (best || query.remove_nonexisting_item_pins)
     LIBEXPORT_RETURN_IF_ERROR(
         impl_->CountRecords(txn.get(), tracker.number, &total));
-  if (best && best_count * 4 < total) {
+  const bool use_index = best && best_count * 4 < total;
+  if (query.remove_nonexisting_item_pins) {
+    LIBEXPORT_RETURN_IF_ERROR(
+        catalog.Prepare(tracker.catalog_items, use_index ? best_count : total));
+  }
+  if (use_index) {
     st = ScanIndex(txn.get(), impl_->index, impl_->records, tracker.number,
                    *best, &walker, &stopped);
   } else if (!best || best_count > 0) {
