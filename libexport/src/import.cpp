@@ -267,6 +267,30 @@ void EncodeNdjson(std::string_view doc, Encoder* encoder) {
   }
 }
 
+// LMDB's order of index entries (memcmp of the key, then of the id), with
+// big-endian word loads instead of byte compares.
+struct IndexEntryLess {
+  static uint64_t Word(const void* p) {
+    uint64_t x;
+    std::memcpy(&x, p, sizeof x);
+    return __builtin_bswap64(x);
+  }
+  template <typename Entry>
+  bool operator()(const Entry& a, const Entry& b) const {
+    static_assert(sizeof a.first == 13 && sizeof a.second == 16);
+    // Bytes 0-7, then 5-12 (5-7 are equal by then), then the id's halves.
+    const void* pa[4] = {a.first.data(), a.first.data() + 5, a.second.data(),
+                         a.second.data() + 8};
+    const void* pb[4] = {b.first.data(), b.first.data() + 5, b.second.data(),
+                         b.second.data() + 8};
+    for (int i = 0; i < 4; ++i) {
+      const uint64_t x = Word(pa[i]), y = Word(pb[i]);
+      if (x != y) return x < y;
+    }
+    return false;
+  }
+};
+
 // Whether `key` sorts after every key of the table (then the sorted batch
 // can be appended).
 bool SortsAfterTable(MDB_txn* txn, MDB_dbi dbi,
@@ -378,7 +402,7 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
           std::to_string(report->errors.size()) +
           " customization id(s) already exist; nothing was imported");
     }
-    std::sort(index_entries.begin(), index_entries.end());
+    std::sort(index_entries.begin(), index_entries.end(), IndexEntryLess{});
     LIBEXPORT_RETURN_IF_ERROR(impl_->PutIndexEntries(txn, index_entries));
     if (options.progress) options.progress(total, total);
     return Status::Ok();
