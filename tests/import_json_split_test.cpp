@@ -101,5 +101,38 @@ TEST_CASE("a repeated id in a JSON document names both elements",
         "duplicate id " + TestId(7) + ", also at results[0]");
 }
 
+TEST_CASE("index entries are appended only past the index's last key",
+          "[import]") {
+  TestStore s;
+  REQUIRE_OK(s->AddTracker("t"));
+  REQUIRE_OK(s->AddTracker("u"));  // sorts after t
+  auto doc = [](uint64_t from, uint64_t to) {
+    std::string out = "{\"results\":[";
+    for (uint64_t n = from; n < to; ++n) {
+      if (n > from) out += ",";
+      out += Record(n, R"({"n":)" + std::to_string(n % 7) + "}");
+    }
+    return out + "]}";
+  };
+  Status st;
+  Import(*s, doc(0, 300), &st);  // t: appended (the index is empty)
+  REQUIRE_OK(st);
+  ImportReport report;
+  REQUIRE_OK(s->Import("u", doc(0, 300), Opts(ImportFormat::kJson), &report));
+  // t again: its keys are no longer past the index's end (u's are).
+  Import(*s, doc(300, 600), &st);
+  REQUIRE_OK(st);
+  ImportOptions override_opts =
+      Opts(ImportFormat::kJson, OnConflict::kOverride);
+  REQUIRE_OK(s->Import("t", doc(100, 400), override_opts, &report));
+  CHECK(report.replaced == 300);
+  for (const char* tracker : {"t", "u"}) {
+    INFO(tracker);
+    VerifyReport verify;
+    REQUIRE_OK(s->Verify(tracker, &verify));
+    CHECK(verify.problems.empty());
+  }
+}
+
 }  // namespace
 }  // namespace libexport::testing

@@ -303,6 +303,44 @@ bool SortsAfterTable(MDB_txn* txn, MDB_dbi dbi,
   return rc == MDB_SUCCESS && internal::ToView(k) < internal::KeyView(key);
 }
 
+// Writes sorted index entries with MDB_APPEND / MDB_APPENDDUP when the first
+// key sorts after every key of the index (a new tracker's first import):
+// LMDB then fills pages instead of splitting them in half, which is faster
+// and keeps the index compact. `appended` is false (and nothing is written)
+// when they do not.
+Status AppendIndexEntries(MDB_txn* txn, MDB_dbi dbi,
+                          const Store::Impl::IndexEntries& entries,
+                          bool* appended) {
+  *appended = false;
+  if (entries.empty()) return Status::Ok();
+  internal::Cursor c;
+  int rc = c.Open(txn, dbi);
+  if (rc != MDB_SUCCESS) return internal::LmdbStatus("mdb_cursor_open", rc);
+  MDB_val k, v;
+  rc = c.Get(&k, &v, MDB_LAST);
+  if (rc == MDB_SUCCESS) {
+    if (!(internal::ToView(k) < internal::KeyView(entries.front().first))) {
+      return Status::Ok();
+    }
+  } else if (rc != MDB_NOTFOUND) {
+    return internal::LmdbStatus("mdb_cursor_get(index)", rc);
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& [key, id] = entries[i];
+    unsigned flags = MDB_APPEND;
+    if (i > 0 && entries[i - 1].first == key) {
+      if (entries[i - 1].second == id) continue;
+      flags = MDB_APPENDDUP;
+    }
+    k = internal::ToVal(internal::KeyView(key));
+    v = MDB_val{id.size(), const_cast<uint8_t*>(id.data())};
+    rc = mdb_cursor_put(c.get(), &k, &v, flags);
+    if (rc != MDB_SUCCESS) return internal::LmdbStatus("mdb_put(index)", rc);
+  }
+  *appended = true;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Store::Import(std::string_view tracker_id, std::string_view document,
@@ -403,7 +441,12 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
           " customization id(s) already exist; nothing was imported");
     }
     std::sort(index_entries.begin(), index_entries.end(), IndexEntryLess{});
-    LIBEXPORT_RETURN_IF_ERROR(impl_->PutIndexEntries(txn, index_entries));
+    bool appended = false;
+    LIBEXPORT_RETURN_IF_ERROR(
+        AppendIndexEntries(txn, impl_->index, index_entries, &appended));
+    if (!appended) {
+      LIBEXPORT_RETURN_IF_ERROR(impl_->PutIndexEntries(txn, index_entries));
+    }
     if (options.progress) options.progress(total, total);
     return Status::Ok();
   });
