@@ -558,7 +558,14 @@ TEST_CASE("a large export streams with server memory flat in its size",
   // noise and the client's own buffers).
   INFO("RssAnon before " << before << " kB, after " << after << " kB, body "
                          << expected.size() / 1024 << " kB");
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan freed memory stays resident in its quarantine (256 MB by
+  // default), so RSS cannot tell streaming from buffering here; LeakSanitizer
+  // checks for leaks instead (scripts/test --sanitize).
+  WARN("RssAnon bound not checked under AddressSanitizer");
+#else
   CHECK(after - before < static_cast<long>(expected.size() / 1024 / 4));
+#endif
 }
 
 TEST_CASE("a client that goes away mid-stream releases the export at once",
