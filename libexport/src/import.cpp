@@ -158,14 +158,16 @@ bool SplitResults(std::string_view doc, std::vector<std::string_view>* out) {
         if (p == end) return false;
         const char c = *p++;
         if (c == '"') {
+          // The closing quote: the next '"' after an even run of
+          // backslashes (an odd run escapes it).
           while (true) {
-            if (p == end) return false;
-            const char d = *p++;
-            if (d == '"') break;
-            if (d == '\\') {
-              if (p == end) return false;
-              ++p;
-            }
+            const char* q = static_cast<const char*>(
+                std::memchr(p, '"', static_cast<size_t>(end - p)));
+            if (q == nullptr) return false;
+            const char* r = q;
+            while (r > p && r[-1] == '\\') --r;
+            p = q + 1;
+            if ((q - r) % 2 == 0) break;
           }
         } else if (c == '{' || c == '[') {
           if (++depth > kMaxDepth) return false;
