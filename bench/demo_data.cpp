@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "libexport/json_string.h"
+
 namespace libexport::demo {
 namespace {
 
@@ -57,41 +59,7 @@ class ZipfSampler {
 };
 
 void AppendEscaped(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
+  libexport::AppendJsonString(&out, s);
 }
 
 // `"key":` then the escaped string value.

@@ -117,18 +117,6 @@ bool ParseUtcMicros(std::string_view s, int64_t* out) {
   return true;
 }
 
-std::string_view TypeText(TargetType t) {
-  switch (t) {
-    case TargetType::kItem:
-      return "item";
-    case TargetType::kCriteria:
-      return "criteria";
-    case TargetType::kAll:
-      return "all";
-  }
-  return "";
-}
-
 }  // namespace
 
 bool Reference::Build(std::string_view ndjson,
@@ -221,7 +209,8 @@ std::vector<std::string> Reference::Expected(const Filters& f, const Pruning& p,
         std::find(r.tags.begin(), r.tags.end(), *f.tag) == r.tags.end()) {
       continue;
     }
-    if (f.target_type && r.target_type != TypeText(*f.target_type)) continue;
+    if (f.target_type && r.target_type != TargetTypeName(*f.target_type))
+      continue;
     if (f.target_identity && r.target_identity != *f.target_identity) continue;
     std::string s = r.head;
     s += '[';

@@ -42,28 +42,6 @@ bool NeedsJsonEscape(std::string_view s) {
   return false;
 }
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const char e = kEscape[c];
-    if (e == 0) continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    out->push_back('\\');
-    if (e == 'u') {
-      const char u[5] = {'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-      out->append(u, 5);
-    } else {
-      out->push_back(e);
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
-
 void AppendJsonDouble(std::string* out, double value) {
   // to_chars writes -0.0 as "-0", which parses back as the integer 0: the
   // canonical form would not be a fixed point (export, import, export would
@@ -147,3 +125,29 @@ void AppendJsonValue(std::string* out, const simdjson::dom::element& value) {
 }
 
 }  // namespace libexport::internal
+
+namespace libexport {
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const char e = internal::kEscape[c];
+    if (e == 0) continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    out->push_back('\\');
+    if (e == 'u') {
+      const char u[5] = {'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out->append(u, 5);
+    } else {
+      out->push_back(e);
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+}  // namespace libexport

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "libexport/json_string.h"
+
 namespace simdjson::dom {
 class element;
 }
@@ -17,11 +19,8 @@ namespace libexport::internal {
 // JSON text by a string ref.
 bool NeedsJsonEscape(std::string_view s);
 
-// Appends `s` as a JSON string, quotes included: '"' and '\\' and control
-// characters escaped (\b \f \n \r \t, else \u00xx with lower-case hex); '/'
-// and non-ASCII bytes are copied as they are. `s` must be valid UTF-8 (every
-// string simdjson hands out is).
-void AppendJsonString(std::string* out, std::string_view s);
+// AppendJsonString is public: libexport/json_string.h.
+using ::libexport::AppendJsonString;
 
 // Appends `value` compactly: no whitespace, object key order kept, integers
 // exact, doubles in the shortest form that reads back the same, strings
