@@ -18,8 +18,18 @@ namespace {
 // faults cost more than the import itself. glibc (2.35+) backs its heap with
 // transparent huge pages when the tunable glibc.malloc.hugetlb=1 is set,
 // which it reads only at process start: so start again once with it set.
-// Setting glibc.malloc.hugetlb yourself (0 to turn it off) skips this.
-void ReexecWithHugePageHeap(char** argv) {
+// Only the bulk writers (import, demo) do it. Setting glibc.malloc.hugetlb
+// yourself (0 to turn it off) skips this.
+void ReexecWithHugePageHeap(int argc, char** argv) {
+  std::string command;
+  for (int i = 1; i < argc && command.empty(); ++i) {
+    if (std::string(argv[i]) == "--store") {
+      ++i;
+    } else {
+      command = argv[i];
+    }
+  }
+  if (command != "import" && command != "demo") return;
   if (::getauxval(AT_SECURE) != 0) return;  // glibc ignores tunables then
   const char* old = std::getenv("GLIBC_TUNABLES");
   std::string tunables = old != nullptr ? old : "";
@@ -34,7 +44,7 @@ void ReexecWithHugePageHeap(char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ReexecWithHugePageHeap(argv);
+  ReexecWithHugePageHeap(argc, argv);
   std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
 #ifdef LIBEXPORT_HAVE_HTTP_CLIENT
