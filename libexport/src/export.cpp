@@ -191,36 +191,33 @@ class CatalogLookup {
     table_.assign(size_t{1} << bits, Entry{});
     mask_ = table_.size() - 1;
     shift_ = 64 - bits;
-    internal::Cursor c;
-    int rc = c.Open(txn_, dbi_);
-    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
-    char prefix_bytes[4];
-    internal::PutBE32(prefix_bytes, tracker_);
-    std::string_view prefix(prefix_bytes, 4);
-    MDB_val k = ToVal(prefix), v;
-    for (rc = c.Get(&k, &v, MDB_SET_RANGE);
-         rc == MDB_SUCCESS && ToView(k).starts_with(prefix);
-         rc = c.Get(&k, &v, MDB_NEXT)) {
-      if (k.mv_size != internal::kCatalogKeySize) continue;
-      uint64_t hash = 0;
-      for (size_t i = 4; i < internal::kCatalogKeySize; ++i) {
-        hash = hash << 8 | static_cast<uint8_t>(ToView(k)[i]);
-      }
-      // Normally one identity per key; more share a hash.
-      std::string_view list = ToView(v);
-      while (list.size() >= 4) {
-        uint32_t n = internal::LoadLE<uint32_t>(list.data());
-        if (list.size() - 4 < n) break;
-        if (!Insert(hash, list.substr(4, n))) {
-          table_.clear();
-          arena_.clear();
-          return Status::Ok();
-        }
-        list.remove_prefix(4 + n);
-      }
+    bool full = false;
+    const auto prefix = internal::TrackerPrefix(tracker_);
+    LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
+        txn_, dbi_, internal::PrefixView(prefix),
+        [&](std::string_view key, std::string_view list) {
+          if (key.size() != internal::kCatalogKeySize) return true;
+          uint64_t hash = 0;
+          for (size_t i = 4; i < internal::kCatalogKeySize; ++i) {
+            hash = hash << 8 | static_cast<uint8_t>(key[i]);
+          }
+          // Normally one identity per key; more share a hash.
+          while (list.size() >= 4) {
+            uint32_t n = internal::LoadLE<uint32_t>(list.data());
+            if (list.size() - 4 < n) break;
+            if (!Insert(hash, list.substr(4, n))) {
+              full = true;
+              return false;
+            }
+            list.remove_prefix(4 + n);
+          }
+          return true;
+        }));
+    if (full) {
+      table_.clear();
+      arena_.clear();
+      return Status::Ok();
     }
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-      return LmdbStatus("mdb_cursor_get", rc);
     loaded_ = true;
     return Status::Ok();
   }
@@ -330,26 +327,20 @@ class Walker {
 
 Status ScanRecords(MDB_txn* txn, MDB_dbi records, uint32_t tracker, Walker* w,
                    bool* stopped) {
-  internal::Cursor c;
-  int rc = c.Open(txn, records);
-  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
-  char prefix[4];
-  internal::PutBE32(prefix, tracker);
-  std::string_view p(prefix, 4);
-  MDB_val k = ToVal(p), v;
-  for (rc = c.Get(&k, &v, MDB_SET_RANGE);
-       rc == MDB_SUCCESS && ToView(k).starts_with(p);
-       rc = c.Get(&k, &v, MDB_NEXT)) {
-    Result<bool> more = w->Visit(ToView(v));
-    if (!more.ok()) return more.status();
-    if (!*more) {
-      *stopped = true;
-      return Status::Ok();
-    }
-  }
-  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-    return LmdbStatus("mdb_cursor_get", rc);
-  return Status::Ok();
+  Status st;
+  const auto prefix = internal::TrackerPrefix(tracker);
+  LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
+      txn, records, internal::PrefixView(prefix),
+      [&](std::string_view, std::string_view value) {
+        Result<bool> more = w->Visit(value);
+        if (!more.ok()) {
+          st = more.status();
+          return false;
+        }
+        *stopped = !*more;
+        return *more;
+      }));
+  return st;
 }
 
 Status ScanIndex(MDB_txn* txn, MDB_dbi index, MDB_dbi records, uint32_t tracker,

@@ -5,6 +5,7 @@
 
 #include <lmdb.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -81,6 +82,28 @@ class Cursor {
   MDB_cursor* cursor_ = nullptr;
 };
 
+// Calls fn(key, value) for each entry of `dbi` whose key starts with
+// `prefix`, in key order, until fn returns false. `next` is MDB_NEXT (every
+// entry, each duplicate of a DUPSORT key) or MDB_NEXT_NODUP (each key once).
+// The views are valid until the transaction ends.
+template <typename Fn>
+Status ForEachWithPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix,
+                         Fn&& fn, MDB_cursor_op next = MDB_NEXT) {
+  Cursor c;
+  int rc = c.Open(txn, dbi);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
+  MDB_val k = ToVal(prefix), v;
+  for (rc = c.Get(&k, &v, MDB_SET_RANGE);
+       rc == MDB_SUCCESS && ToView(k).starts_with(prefix);
+       rc = c.Get(&k, &v, next)) {
+    if (!fn(ToView(k), ToView(v))) return Status::Ok();
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+    return LmdbStatus("mdb_cursor_get", rc);
+  }
+  return Status::Ok();
+}
+
 // Big-endian fixed-width integers in keys, so memcmp order is numeric order.
 inline void PutBE32(char* p, uint32_t v) {
   for (int i = 3; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
@@ -88,6 +111,16 @@ inline void PutBE32(char* p, uint32_t v) {
 inline void PutBE64(char* p, uint64_t v) {
   for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
 }
+// The key prefix of everything a tracker owns (its number, big-endian).
+inline std::array<char, 4> TrackerPrefix(uint32_t tracker) {
+  std::array<char, 4> p;
+  PutBE32(p.data(), tracker);
+  return p;
+}
+inline std::string_view PrefixView(const std::array<char, 4>& p) {
+  return {p.data(), p.size()};
+}
+
 template <typename T>
 inline T LoadLE(const char* p) {
   T v;

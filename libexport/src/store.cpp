@@ -443,19 +443,13 @@ namespace {
 // cursor (DUPSORT cursor-delete bugs fixed only after LMDB 0.9.24).
 Status DeletePrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix) {
   std::vector<std::string> keys;
-  {
-    Cursor c;
-    int rc = c.Open(txn, dbi);
-    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
-    MDB_val k = ToVal(prefix), v;
-    for (rc = c.Get(&k, &v, MDB_SET_RANGE);
-         rc == MDB_SUCCESS && ToView(k).starts_with(prefix);
-         rc = c.Get(&k, &v, MDB_NEXT_NODUP)) {
-      keys.emplace_back(ToView(k));
-    }
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-      return LmdbStatus("mdb_cursor_get", rc);
-  }
+  LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
+      txn, dbi, prefix,
+      [&](std::string_view k, std::string_view) {
+        keys.emplace_back(k);
+        return true;
+      },
+      MDB_NEXT_NODUP));
   for (const auto& key : keys) {
     MDB_val k = ToVal(key);
     int rc = mdb_del(txn, dbi, &k, nullptr);
@@ -470,9 +464,8 @@ Status Store::RemoveTracker(std::string_view tracker_id) {
   return impl_->Write([&](MDB_txn* txn) -> Status {
     TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
-    char prefix[4];
-    internal::PutBE32(prefix, e.number);
-    std::string_view p(prefix, 4);
+    const auto prefix = internal::TrackerPrefix(e.number);
+    const std::string_view p = internal::PrefixView(prefix);
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->records, p));
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->index, p));
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->catalog, p));

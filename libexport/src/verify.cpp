@@ -7,10 +7,6 @@
 
 namespace libexport {
 
-using internal::LmdbStatus;
-using internal::ToVal;
-using internal::ToView;
-
 Status Store::Verify(std::string_view tracker_id, VerifyReport* report) const {
   *report = VerifyReport{};
   Impl::ReadTxn txn;
@@ -18,61 +14,46 @@ Status Store::Verify(std::string_view tracker_id, VerifyReport* report) const {
   internal::TrackerEntry tracker;
   LIBEXPORT_RETURN_IF_ERROR(
       impl_->FindTracker(txn.get(), tracker_id, &tracker));
-  char prefix_bytes[4];
-  internal::PutBE32(prefix_bytes, tracker.number);
-  std::string_view prefix(prefix_bytes, 4);
+  const auto prefix_bytes = internal::TrackerPrefix(tracker.number);
+  const std::string_view prefix = internal::PrefixView(prefix_bytes);
 
   Impl::IndexEntries expected, actual;
-  {
-    internal::Cursor c;
-    int rc = c.Open(txn.get(), impl_->records);
-    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
-    MDB_val k = ToVal(prefix), v;
-    for (rc = c.Get(&k, &v, MDB_SET_RANGE);
-         rc == MDB_SUCCESS && ToView(k).starts_with(prefix);
-         rc = c.Get(&k, &v, MDB_NEXT)) {
-      ++report->records;
-      internal::Uuid id;
-      if (k.mv_size != internal::kRecordKeySize) {
-        report->problems.push_back("record key of " +
-                                   std::to_string(k.mv_size) + " bytes");
-        continue;
-      }
-      std::memcpy(id.data(), ToView(k).data() + 4, 16);
-      internal::RecordView r;
-      Status st = internal::RecordView::Parse(ToView(v), &r);
-      if (!st.ok()) {
-        report->problems.push_back("record " + internal::UuidToString(id) +
-                                   " does not decode: " + st.message());
-        continue;
-      }
-      for (const auto& key : internal::IndexKeysOf(tracker.number, r)) {
-        expected.emplace_back(key, id);
-      }
-    }
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-      return LmdbStatus("mdb_cursor_get", rc);
-  }
-  {
-    internal::Cursor c;
-    int rc = c.Open(txn.get(), impl_->index);
-    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
-    MDB_val k = ToVal(prefix), v;
-    for (rc = c.Get(&k, &v, MDB_SET_RANGE);
-         rc == MDB_SUCCESS && ToView(k).starts_with(prefix);
-         rc = c.Get(&k, &v, MDB_NEXT)) {
-      if (k.mv_size != internal::kIndexKeySize || v.mv_size != 16) {
-        report->problems.push_back("malformed index entry");
-        continue;
-      }
-      std::pair<internal::IndexKey, internal::Uuid> e;
-      std::memcpy(e.first.data(), k.mv_data, internal::kIndexKeySize);
-      std::memcpy(e.second.data(), v.mv_data, 16);
-      actual.push_back(e);
-    }
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-      return LmdbStatus("mdb_cursor_get", rc);
-  }
+  LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
+      txn.get(), impl_->records, prefix,
+      [&](std::string_view k, std::string_view v) {
+        ++report->records;
+        if (k.size() != internal::kRecordKeySize) {
+          report->problems.push_back("record key of " +
+                                     std::to_string(k.size()) + " bytes");
+          return true;
+        }
+        internal::Uuid id;
+        std::memcpy(id.data(), k.data() + 4, 16);
+        internal::RecordView r;
+        Status st = internal::RecordView::Parse(v, &r);
+        if (!st.ok()) {
+          report->problems.push_back("record " + internal::UuidToString(id) +
+                                     " does not decode: " + st.message());
+          return true;
+        }
+        for (const auto& key : internal::IndexKeysOf(tracker.number, r)) {
+          expected.emplace_back(key, id);
+        }
+        return true;
+      }));
+  LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
+      txn.get(), impl_->index, prefix,
+      [&](std::string_view k, std::string_view v) {
+        if (k.size() != internal::kIndexKeySize || v.size() != 16) {
+          report->problems.push_back("malformed index entry");
+          return true;
+        }
+        std::pair<internal::IndexKey, internal::Uuid> e;
+        std::memcpy(e.first.data(), k.data(), internal::kIndexKeySize);
+        std::memcpy(e.second.data(), v.data(), 16);
+        actual.push_back(e);
+        return true;
+      }));
   report->index_entries = actual.size();
   std::sort(expected.begin(), expected.end());
   expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
@@ -94,28 +75,20 @@ Status Store::Verify(std::string_view tracker_id, VerifyReport* report) const {
         " index entries point at no matching record, first at " +
         internal::UuidToString(extra[0].second));
   }
-  {
-    internal::Cursor c;
-    int rc = c.Open(txn.get(), impl_->catalog);
-    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
-    MDB_val k = ToVal(prefix), v;
-    for (rc = c.Get(&k, &v, MDB_SET_RANGE);
-         rc == MDB_SUCCESS && ToView(k).starts_with(prefix);
-         rc = c.Get(&k, &v, MDB_NEXT)) {
-      std::string_view list = ToView(v);
-      while (list.size() >= 4) {
-        uint32_t n = internal::LoadLE<uint32_t>(list.data());
-        if (list.size() - 4 < n) {
-          report->problems.push_back("malformed catalog entry");
-          break;
+  LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
+      txn.get(), impl_->catalog, prefix,
+      [&](std::string_view, std::string_view list) {
+        while (list.size() >= 4) {
+          uint32_t n = internal::LoadLE<uint32_t>(list.data());
+          if (list.size() - 4 < n) {
+            report->problems.push_back("malformed catalog entry");
+            break;
+          }
+          ++report->catalog_items;
+          list.remove_prefix(4 + n);
         }
-        ++report->catalog_items;
-        list.remove_prefix(4 + n);
-      }
-    }
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-      return LmdbStatus("mdb_cursor_get", rc);
-  }
+        return true;
+      }));
   if (report->catalog_items != tracker.catalog_items) {
     report->problems.push_back("catalog holds " +
                                std::to_string(report->catalog_items) +
