@@ -525,12 +525,7 @@ TEST_CASE("a large export streams with server memory flat in its size",
   size_t received = 0;
   uint64_t checksum = 0;
   httplib::Client c(s.server->url());
-  std::string path = libexport_http::ExportPath("demo");
-  httplib::Request req;
-  req.method = "POST";
-  req.path = path;
-  req.headers = SignedHeaders("demo", "demo-key", path);
-  req.set_header("Content-Type", kJsonType);
+  httplib::Request req = SignedExportRequest("demo", "demo-key");
   int status = 0;
   req.response_handler = [&](const httplib::Response& r) {
     status = r.status;
@@ -572,12 +567,7 @@ TEST_CASE("a client that goes away mid-stream releases the export at once",
           "[http][large]") {
   DemoServer s(20000);
   httplib::Client c(s.server->url());
-  std::string path = libexport_http::ExportPath("demo");
-  httplib::Request req;
-  req.method = "POST";
-  req.path = path;
-  req.headers = SignedHeaders("demo", "demo-key", path);
-  req.set_header("Content-Type", kJsonType);
+  httplib::Request req = SignedExportRequest("demo", "demo-key");
   req.content_receiver = [&](const char*, size_t, uint64_t, uint64_t) {
     return false;  // hang up after the first chunk
   };
@@ -604,12 +594,7 @@ TEST_CASE("the stream time cap cuts a slow reader", "[http][large]") {
   o.max_stream_time = std::chrono::seconds(1);
   DemoServer s(20000, o);
   httplib::Client c(s.server->url());
-  std::string path = libexport_http::ExportPath("demo");
-  httplib::Request req;
-  req.method = "POST";
-  req.path = path;
-  req.headers = SignedHeaders("demo", "demo-key", path);
-  req.set_header("Content-Type", kJsonType);
+  httplib::Request req = SignedExportRequest("demo", "demo-key");
   size_t received = 0;
   req.content_receiver = [&](const char*, size_t n, uint64_t, uint64_t) {
     received += n;
@@ -641,12 +626,7 @@ TEST_CASE("shutdown during a stream lets it finish, then listen returns",
   bool complete = false;
   std::thread client([&] {
     httplib::Client c(s.server->url());
-    std::string path = libexport_http::ExportPath("demo");
-    httplib::Request req;
-    req.method = "POST";
-    req.path = path;
-    req.headers = SignedHeaders("demo", "demo-key", path);
-    req.set_header("Content-Type", kJsonType);
+    httplib::Request req = SignedExportRequest("demo", "demo-key");
     req.content_receiver = [&](const char* d, size_t n, uint64_t, uint64_t) {
       body.append(d, n);
       first_bytes = true;

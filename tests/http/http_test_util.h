@@ -129,6 +129,18 @@ inline httplib::Result SignedPost(httplib::Client& client,
                      "", kJsonType);
 }
 
+// A signed export request for a streaming client (Client::send), to which
+// a test adds its response_handler / content_receiver.
+inline httplib::Request SignedExportRequest(const std::string& tracker,
+                                            const std::string& key) {
+  httplib::Request req;
+  req.method = "POST";
+  req.path = libexport_http::ExportPath(tracker);
+  req.headers = SignedHeaders(tracker, key, req.path);
+  req.set_header("Content-Type", kJsonType);
+  return req;
+}
+
 // A field of /proc/self/status in kB ("VmRSS", "RssAnon").
 inline long ProcStatusKb(const std::string& field) {
   std::ifstream in("/proc/self/status");
