@@ -7,9 +7,7 @@
 #include <vector>
 
 #include "exportctl.h"
-#ifdef LIBEXPORT_HAVE_HTTP_CLIENT
-#include "signed_client.h"
-#endif
+#include "request_command.h"
 
 namespace {
 
@@ -47,11 +45,9 @@ int main(int argc, char** argv) {
   ReexecWithHugePageHeap(argc, argv);
   std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
-#ifdef LIBEXPORT_HAVE_HTTP_CLIENT
   if (!args.empty() && args[0] == "request") {
-    return RunRequestCommand({args.begin() + 1, args.end()}, std::cout,
-                             std::cerr);
+    return libexport::app::RunRequestCommand({args.begin() + 1, args.end()},
+                                             std::cout, std::cerr);
   }
-#endif
   return libexport::app::RunExportctl(args, std::cin, std::cout, std::cerr);
 }

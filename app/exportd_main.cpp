@@ -19,13 +19,13 @@
 #include <thread>
 #include <vector>
 
+#include "libexport/http/export_routes.h"
 #include "libexport/store.h"
-#include "libexport_http/export_routes.h"
 #include "server_config.h"
 
 namespace {
 
-using libexport_http::ServerConfig;
+using libexport::app::ServerConfig;
 
 // httplib 0.11.4 compiles a listen backlog of 5 into the .so; the listening
 // socket is protected, so a subclass re-listens with a real backlog (Linux
@@ -40,24 +40,24 @@ class BacklogServer : public Base {
 int Serve(httplib::Server& server, const ServerConfig& config,
           std::shared_ptr<libexport::Store> store,
           const std::function<void(int)>& raise_backlog) {
-  libexport_http::ConfigureServer(server, config.threads);
+  libexport::http::ConfigureServer(server, config.threads);
   server.set_read_timeout(config.read_timeout);
   server.set_write_timeout(config.write_timeout);
   server.set_keep_alive_timeout(config.keep_alive_timeout);
 
-  libexport_http::ExportRoutesOptions options;
+  libexport::http::ExportRoutesOptions options;
   options.max_clock_skew = std::chrono::seconds(config.max_clock_skew);
   options.max_stream_time = std::chrono::seconds(config.max_stream_seconds);
   options.not_found_for_other_paths = true;
   static std::mutex log_mu;
   if (config.access_log) {
-    options.access_log = [](const libexport_http::AccessLogEntry& e) {
-      std::string line = libexport_http::FormatAccessLogLine(e) + "\n";
+    options.access_log = [](const libexport::http::AccessLogEntry& e) {
+      std::string line = libexport::http::FormatAccessLogLine(e) + "\n";
       std::lock_guard<std::mutex> lock(log_mu);
       std::fwrite(line.data(), 1, line.size(), stderr);
     };
   }
-  auto routes = libexport_http::MountExportRoutes(server, store, options);
+  auto routes = libexport::http::MountExportRoutes(server, store, options);
 
   int port = config.port;
   if (port == 0) {
@@ -117,12 +117,12 @@ int main(int argc, char** argv) {
   ServerConfig config;
   bool help = false;
   std::string error;
-  if (!libexport_http::ParseServerFlags(args, &config, &help, &error)) {
-    std::cerr << "exportd: " << error << "\n" << libexport_http::ServerUsage();
+  if (!libexport::app::ParseServerFlags(args, &config, &help, &error)) {
+    std::cerr << "exportd: " << error << "\n" << libexport::app::ServerUsage();
     return 2;
   }
   if (help) {
-    std::cout << libexport_http::ServerUsage();
+    std::cout << libexport::app::ServerUsage();
     return 0;
   }
 

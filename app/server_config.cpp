@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace libexport_http {
+namespace libexport::app {
 namespace {
 
 bool ParseInt(const std::string& text, int min, int* out) {
@@ -112,4 +112,4 @@ bool ParseServerFlags(const std::vector<std::string>& args, ServerConfig* c,
   return true;
 }
 
-}  // namespace libexport_http
+}  // namespace libexport::app

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace libexport_http {
+namespace libexport::app {
 
 struct ServerConfig {
   std::string store = "./data/store";
@@ -33,6 +33,6 @@ bool ParseServerFlags(const std::vector<std::string>& args,
 
 const char* ServerUsage();
 
-}  // namespace libexport_http
+}  // namespace libexport::app
 
 #endif  // LIBEXPORT_APP_SERVER_CONFIG_H_

@@ -8,7 +8,7 @@ find_package(simdjson REQUIRED)
 # Cflags carry the three feature macros that must match the compiled .so
 # (../shared/notes/dependencies.md 1.1): never include httplib.h without them.
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
-if(LIBEXPORT_BUILD_APP)
+if(LIBEXPORT_BUILD_HTTP)
   pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 endif()
 if(LIBEXPORT_BUILD_TESTS)

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "libexport/http/export_routes.h"
 #include "libexport/store.h"
-#include "libexport_http/export_routes.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -22,11 +22,11 @@ int main(int argc, char** argv) {
   }
 
   httplib::Server server;
-  libexport_http::ConfigureServer(server);  // TCP_NODELAY, 64 workers, ...
+  libexport::http::ConfigureServer(server);  // TCP_NODELAY, 64 workers, ...
   server.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("hello from the host\n", "text/plain");
   });
-  auto routes = libexport_http::MountExportRoutes(server, *store);
+  auto routes = libexport::http::MountExportRoutes(server, *store);
 
   int port = argc > 2 ? std::atoi(argv[2]) : 0;
   if (port == 0) {

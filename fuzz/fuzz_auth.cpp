@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "fuzz_common.h"
-#include "hmac_auth.h"
+#include "libexport/http/hmac_auth.h"
 #include "libexport/time.h"
 
 using namespace libexport;

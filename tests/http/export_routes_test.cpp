@@ -17,7 +17,7 @@ namespace {
 const std::string kShopPath = "/v1/recommender/pin/shop/scopes/export";
 
 struct ShopServer {
-  explicit ShopServer(libexport_http::ExportRoutesOptions options = {},
+  explicit ShopServer(libexport::http::ExportRoutesOptions options = {},
                       bool fixed_clock = true) {
     LoadShop(*store);
     server = std::make_unique<LiveServer>(store.store, options, fixed_clock);
@@ -133,7 +133,7 @@ TEST_CASE("unknown tracker is 404 after its headers parse", "[http]") {
 
 TEST_CASE("unknown routes are JSON 404s when the routes own the server",
           "[http]") {
-  libexport_http::ExportRoutesOptions o;
+  libexport::http::ExportRoutesOptions o;
   o.not_found_for_other_paths = true;
   ShopServer s(o);
   auto res = s.client->Get("/nope");
@@ -360,8 +360,8 @@ TEST_CASE(
     "an open keep-alive connection",
     "[http]") {
   ShopServer s;
-  auto h = libexport_http::SignRequest("shop", "shop-key", "POST", kShopPath,
-                                       kJsonType, FormatHttpDate(kNow));
+  auto h = libexport::http::SignRequest("shop", "shop-key", "POST", kShopPath,
+                                        kJsonType, FormatHttpDate(kNow));
   std::string request =
       "POST " + kShopPath +
       "?model=search HTTP/1.1\r\nHost: x\r\nContent-Type: " + kJsonType +
@@ -380,7 +380,7 @@ TEST_CASE(
 
 TEST_CASE("a request body is read under a cap and otherwise ignored",
           "[http]") {
-  libexport_http::ExportRoutesOptions o;
+  libexport::http::ExportRoutesOptions o;
   o.max_body_bytes = 1024;
   ShopServer s(o);
   httplib::Headers h = SignedHeaders("shop", "shop-key", kShopPath);
@@ -499,7 +499,7 @@ namespace {
 
 struct DemoServer {
   explicit DemoServer(size_t customizations,
-                      libexport_http::ExportRoutesOptions options = {}) {
+                      libexport::http::ExportRoutesOptions options = {}) {
     REQUIRE_OK(store->AddTracker("demo", std::string("demo-key")));
     demo::DemoOptions d;
     d.customizations = customizations;
@@ -590,7 +590,7 @@ TEST_CASE("a client that goes away mid-stream releases the export at once",
 }
 
 TEST_CASE("the stream time cap cuts a slow reader", "[http][large]") {
-  libexport_http::ExportRoutesOptions o;
+  libexport::http::ExportRoutesOptions o;
   o.max_stream_time = std::chrono::seconds(1);
   DemoServer s(20000, o);
   httplib::Client c(s.server->url());

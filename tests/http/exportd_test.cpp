@@ -194,7 +194,7 @@ TEST_CASE("the embedding example serves its own route and the export",
   REQUIRE(hello);
   CHECK(hello->body == "hello from the host\n");
   // The example uses the system clock: sign with it.
-  std::string path = libexport_http::ExportPath("shop");
+  std::string path = libexport::http::ExportPath("shop");
   auto res = c.Post(
       (path + "?model=search").c_str(),
       SignedHeaders("shop", "shop-key", path, FormatHttpDate(SystemNow())), "",

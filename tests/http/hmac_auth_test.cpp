@@ -1,6 +1,6 @@
 // HMAC auth as pure functions: RFC 4231 vectors, the header grammar and every
 // check of PrecheckAuth / VerifySignature, without a server.
-#include "hmac_auth.h"
+#include "libexport/http/hmac_auth.h"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -86,7 +86,7 @@ int StatusOf(const std::string& response) {
 struct HostileServer {
   explicit HostileServer(int threads = 64) {
     LoadShop(*store);
-    libexport_http::ExportRoutesOptions o;
+    libexport::http::ExportRoutesOptions o;
     o.clock = [this] { return TimePoint({clock_seconds.load(), 0}); };
     server = std::make_unique<LiveServer>(store.store, o, false, threads);
   }

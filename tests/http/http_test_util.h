@@ -21,10 +21,10 @@
 #include <thread>
 #include <vector>
 
+#include "libexport/http/export_routes.h"
+#include "libexport/http/signed_client.h"
 #include "libexport/store.h"
 #include "libexport/time.h"
-#include "libexport_http/export_routes.h"
-#include "signed_client.h"
 #include "test_util.h"
 
 namespace libexport::testing {
@@ -67,20 +67,20 @@ struct LogLines {
 class LiveServer {
  public:
   explicit LiveServer(std::shared_ptr<Store> store,
-                      libexport_http::ExportRoutesOptions options = {},
+                      libexport::http::ExportRoutesOptions options = {},
                       bool fixed_clock = true, int threads = 64) {
-    libexport_http::ConfigureServer(server_, threads);
+    libexport::http::ConfigureServer(server_, threads);
     server_.set_read_timeout(2);
     server_.set_keep_alive_timeout(1);
     if (fixed_clock && !options.clock) {
       options.clock = [] { return TimePoint(kNow); };
     }
     if (!options.access_log) {
-      options.access_log = [this](const libexport_http::AccessLogEntry& e) {
-        log.Add(libexport_http::FormatAccessLogLine(e));
+      options.access_log = [this](const libexport::http::AccessLogEntry& e) {
+        log.Add(libexport::http::FormatAccessLogLine(e));
       };
     }
-    routes = libexport_http::MountExportRoutes(server_, store, options);
+    routes = libexport::http::MountExportRoutes(server_, store, options);
     port = server_.bind_to_any_port("127.0.0.1");
     REQUIRE(port > 0);
     thread_ = std::thread([this] { listen_ok_ = server_.listen_after_bind(); });
@@ -101,7 +101,7 @@ class LiveServer {
 
   int port = 0;
   LogLines log;
-  std::unique_ptr<libexport_http::ExportRoutes> routes;
+  std::unique_ptr<libexport::http::ExportRoutes> routes;
 
  private:
   httplib::Server server_;
@@ -114,8 +114,8 @@ inline httplib::Headers SignedHeaders(
     const std::string& tracker, const std::string& key, const std::string& path,
     const std::string& date = FormatHttpDate(kNow),
     const std::string& content_type = kJsonType) {
-  auto h = libexport_http::SignRequest(tracker, key, "POST", path, content_type,
-                                       date);
+  auto h = libexport::http::SignRequest(tracker, key, "POST", path,
+                                        content_type, date);
   return {{"Date", h.date}, {"Authorization", h.authorization}};
 }
 
@@ -124,7 +124,7 @@ inline httplib::Result SignedPost(httplib::Client& client,
                                   const std::string& tracker,
                                   const std::string& key,
                                   const std::string& query = "") {
-  std::string path = libexport_http::ExportPath(tracker);
+  std::string path = libexport::http::ExportPath(tracker);
   return client.Post((path + query).c_str(), SignedHeaders(tracker, key, path),
                      "", kJsonType);
 }
@@ -135,7 +135,7 @@ inline httplib::Request SignedExportRequest(const std::string& tracker,
                                             const std::string& key) {
   httplib::Request req;
   req.method = "POST";
-  req.path = libexport_http::ExportPath(tracker);
+  req.path = libexport::http::ExportPath(tracker);
   req.headers = SignedHeaders(tracker, key, req.path);
   req.set_header("Content-Type", kJsonType);
   return req;

@@ -13,7 +13,7 @@
 //   7. signature                                       -> 401
 //   8. query parameters (ParseExportQuery)             -> 422
 //   9. 200, streamed
-#include "libexport_http/export_routes.h"
+#include "libexport/http/export_routes.h"
 
 #include <atomic>
 #include <cstdio>
@@ -23,13 +23,13 @@
 #include <vector>
 
 #include "error_json.h"
-#include "hmac_auth.h"
 #include "http_metrics.h"
+#include "libexport/http/hmac_auth.h"
 #include "libexport/query.h"
 #include "libexport/store.h"
 #include "libexport/time.h"
 
-namespace libexport_http {
+namespace libexport::http {
 
 using libexport::Status;
 using libexport::Timestamp;
@@ -637,4 +637,4 @@ void ConfigureServer(httplib::Server& server, int threads) {
   server.new_task_queue = [n] { return new httplib::ThreadPool(n); };
 }
 
-}  // namespace libexport_http
+}  // namespace libexport::http

@@ -1,15 +1,15 @@
 // The JSON error bodies of CONTRACT.md section 3:
 //   {"error":{"status":N,"code":"...","message":"...", ...}}
-#ifndef LIBEXPORT_APP_ERROR_JSON_H_
-#define LIBEXPORT_APP_ERROR_JSON_H_
+#ifndef LIBEXPORT_SRC_HTTP_ERROR_JSON_H_
+#define LIBEXPORT_SRC_HTTP_ERROR_JSON_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "hmac_auth.h"
+#include "libexport/http/hmac_auth.h"
 
-namespace libexport_http {
+namespace libexport::http {
 
 // `s` as a JSON string literal, quotes included (control bytes escaped).
 std::string JsonQuote(std::string_view s);
@@ -26,6 +26,6 @@ std::string ErrorJson(int status, std::string_view code,
 std::string UnauthorizedJson(const libexport::http::AuthResult& auth,
                              std::string_view server_time, int64_t max_skew);
 
-}  // namespace libexport_http
+}  // namespace libexport::http
 
-#endif  // LIBEXPORT_APP_ERROR_JSON_H_
+#endif  // LIBEXPORT_SRC_HTTP_ERROR_JSON_H_

@@ -1,4 +1,4 @@
-#include "hmac_auth.h"
+#include "libexport/http/hmac_auth.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace libexport_http {
+namespace libexport::http {
 namespace {
 
 std::string Num(double v) {
@@ -97,4 +97,4 @@ std::string HttpMetrics::Text(int active_streams) const {
   return out;
 }
 
-}  // namespace libexport_http
+}  // namespace libexport::http

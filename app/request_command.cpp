@@ -1,4 +1,4 @@
-#include "signed_client.h"
+#include "request_command.h"
 
 #include <httplib.h>
 
@@ -6,48 +6,9 @@
 #include <optional>
 #include <utility>
 
-#include "hmac_auth.h"
+#include "libexport/http/hmac_auth.h"
+#include "libexport/http/signed_client.h"
 #include "libexport/time.h"
-
-namespace libexport_http {
-
-std::string ExportPath(std::string_view tracker_id) {
-  return "/v1/recommender/pin/" + std::string(tracker_id) + "/scopes/export";
-}
-
-std::string PercentEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                      c == '.' || c == '~';
-    if (unreserved) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
-SignedHeaders SignRequest(std::string_view tracker_id, std::string_view key,
-                          std::string_view method, std::string_view path,
-                          std::string_view content_type,
-                          std::string_view date) {
-  SignedHeaders h;
-  h.content_type = std::string(content_type);
-  h.date = std::string(date);
-  std::string to_sign =
-      libexport::http::StringToSign(method, content_type, date, path);
-  h.authorization = "ApiAuth " + std::string(tracker_id) + ":" +
-                    libexport::http::HmacSha256Base64(key, to_sign);
-  return h;
-}
-
-}  // namespace libexport_http
 
 namespace {
 
@@ -159,7 +120,7 @@ std::string QueryString(const RequestArgs& r) {
   std::string q;
   for (const auto& [name, v] : r.query) {
     q += q.empty() ? "?" : "&";
-    q += name + "=" + libexport_http::PercentEncode(v);
+    q += name + "=" + libexport::http::PercentEncode(v);
   }
   return q;
 }
@@ -187,6 +148,8 @@ void PrintCurl(const RequestArgs& r, std::ostream& out) {
 
 }  // namespace
 
+namespace libexport::app {
+
 int RunRequestCommand(const std::vector<std::string>& args, std::ostream& out,
                       std::ostream& err) {
   RequestArgs r;
@@ -199,8 +162,8 @@ int RunRequestCommand(const std::vector<std::string>& args, std::ostream& out,
     PrintCurl(r, out);
     return 0;
   }
-  std::string path = libexport_http::ExportPath(r.tracker);
-  libexport_http::SignedHeaders h = libexport_http::SignRequest(
+  std::string path = libexport::http::ExportPath(r.tracker);
+  libexport::http::SignedHeaders h = libexport::http::SignRequest(
       r.tracker, r.key, "POST", path, kContentType,
       libexport::FormatHttpDate(libexport::SystemNow()));
 
@@ -242,3 +205,5 @@ int RunRequestCommand(const std::vector<std::string>& args, std::ostream& out,
   err << "\nexportctl request: HTTP " << status << "\n";
   return 1;
 }
+
+}  // namespace libexport::app

@@ -9,8 +9,8 @@
 //
 //   auto store = libexport::Store::Open("data/store");
 //   httplib::Server server;
-//   libexport_http::ConfigureServer(server);       // recommended defaults
-//   auto routes = libexport_http::MountExportRoutes(server, *store, {});
+//   libexport::http::ConfigureServer(server);       // recommended defaults
+//   auto routes = libexport::http::MountExportRoutes(server, *store, {});
 //   server.listen("127.0.0.1", 8080);
 //
 // How it hooks in: MountExportRoutes installs the server's pre-routing
@@ -43,7 +43,7 @@ namespace libexport {
 class Store;
 }
 
-namespace libexport_http {
+namespace libexport::http {
 
 // One finished request, for the access log. Never carries headers, so never
 // the Authorization header or a signature.
@@ -147,6 +147,6 @@ std::unique_ptr<ExportRoutes> MountExportRoutes(
 // bind the same port silently). Timeouts stay as the caller sets them.
 void ConfigureServer(httplib::Server& server, int threads = 64);
 
-}  // namespace libexport_http
+}  // namespace libexport::http
 
 #endif  // LIBEXPORT_HTTP_EXPORT_ROUTES_H_

@@ -4,7 +4,7 @@
 
 #include "libexport/json_string.h"
 
-namespace libexport_http {
+namespace libexport::http {
 
 std::string JsonQuote(std::string_view s) {
   std::string out;
@@ -53,4 +53,4 @@ std::string UnauthorizedJson(const libexport::http::AuthResult& auth,
   return out;
 }
 
-}  // namespace libexport_http
+}  // namespace libexport::http

@@ -2,8 +2,8 @@
 //
 // Thread safety: every method may be called concurrently. Record takes a
 // mutex (a map lookup per request); the rest are atomics.
-#ifndef LIBEXPORT_APP_HTTP_METRICS_H_
-#define LIBEXPORT_APP_HTTP_METRICS_H_
+#ifndef LIBEXPORT_SRC_HTTP_HTTP_METRICS_H_
+#define LIBEXPORT_SRC_HTTP_HTTP_METRICS_H_
 
 #include <array>
 #include <atomic>
@@ -14,7 +14,7 @@
 #include <string_view>
 #include <utility>
 
-namespace libexport_http {
+namespace libexport::http {
 
 class HttpMetrics {
  public:
@@ -46,6 +46,6 @@ class HttpMetrics {
   std::atomic<uint64_t> aborted_streams_{0};
 };
 
-}  // namespace libexport_http
+}  // namespace libexport::http
 
-#endif  // LIBEXPORT_APP_HTTP_METRICS_H_
+#endif  // LIBEXPORT_SRC_HTTP_HTTP_METRICS_H_

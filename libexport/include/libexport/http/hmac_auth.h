@@ -7,8 +7,8 @@
 //
 // Thread safety: every function may be called from any thread at once (the
 // HMAC context is per thread).
-#ifndef LIBEXPORT_APP_HMAC_AUTH_H_
-#define LIBEXPORT_APP_HMAC_AUTH_H_
+#ifndef LIBEXPORT_HTTP_HMAC_AUTH_H_
+#define LIBEXPORT_HTTP_HMAC_AUTH_H_
 
 #include <optional>
 #include <string>
@@ -98,4 +98,4 @@ AuthResult VerifySignature(const AuthInput& input, AuthResult precheck,
 
 }  // namespace libexport::http
 
-#endif  // LIBEXPORT_APP_HMAC_AUTH_H_
+#endif  // LIBEXPORT_HTTP_HMAC_AUTH_H_
