@@ -9,7 +9,7 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   libsimdjson-dev liblmdb-dev lmdb-utils
   catch2 libbenchmark-dev libsqlite3-dev
-  openssl curl ca-certificates python3 git clang-format
+  openssl curl ca-certificates python3 python3-jsonschema git clang-format
 )
 
 # Installs the packages that are missing; runs apt-get update only then.
