@@ -2,6 +2,7 @@
 // remove_nonexisting_item_pins prunes pins.
 #include <algorithm>
 
+#include "identity_list.h"
 #include "libexport/store.h"
 #include "store_impl.h"
 
@@ -10,20 +11,6 @@ namespace libexport {
 using internal::LmdbStatus;
 using internal::ToVal;
 using internal::ToView;
-
-namespace internal {
-
-bool IdentityListContains(std::string_view list, std::string_view identity) {
-  while (list.size() >= 4) {
-    uint32_t n = LoadLE<uint32_t>(list.data());
-    if (list.size() - 4 < n) return false;
-    if (list.substr(4, n) == identity) return true;
-    list.remove_prefix(4 + n);
-  }
-  return false;
-}
-
-}  // namespace internal
 
 namespace {
 
@@ -76,9 +63,7 @@ Status Store::AddCatalogItems(std::string_view tracker_id,
       } else if (rc != MDB_NOTFOUND) {
         return LmdbStatus("mdb_get(catalog)", rc);
       }
-      internal::AppendLE<uint32_t>(&list,
-                                   static_cast<uint32_t>(identity->size()));
-      list += *identity;
+      internal::IdentityListAppend(&list, *identity);
       MDB_val nv = ToVal(list);
       rc = mdb_put(txn, impl_->catalog, &k, &nv, 0);
       if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(catalog)", rc);
@@ -105,22 +90,8 @@ Status Store::RemoveCatalogItems(std::string_view tracker_id,
       int rc = mdb_get(txn, impl_->catalog, &k, &v);
       if (rc == MDB_NOTFOUND) continue;
       if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(catalog)", rc);
-      // Rebuild the list without `identity`.
-      std::string_view list = ToView(v);
       std::string kept;
-      bool found = false;
-      while (list.size() >= 4) {
-        uint32_t n = internal::LoadLE<uint32_t>(list.data());
-        if (list.size() - 4 < n) break;
-        std::string_view item = list.substr(4, n);
-        if (item == *identity) {
-          found = true;
-        } else {
-          kept.append(list.substr(0, 4 + n));
-        }
-        list.remove_prefix(4 + n);
-      }
-      if (!found) continue;
+      if (!internal::IdentityListRemove(ToView(v), *identity, &kept)) continue;
       if (kept.empty()) {
         rc = mdb_del(txn, impl_->catalog, &k, nullptr);
       } else {

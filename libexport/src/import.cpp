@@ -9,6 +9,8 @@
 #include <numeric>
 
 #include "customization.h"
+#include "huge_page_allocator.h"
+#include "index.h"
 #include "libexport/store.h"
 #include "store_impl.h"
 
@@ -269,30 +271,6 @@ void EncodeNdjson(std::string_view doc, Encoder* encoder) {
   }
 }
 
-// LMDB's order of index entries (memcmp of the key, then of the id), with
-// big-endian word loads instead of byte compares.
-struct IndexEntryLess {
-  static uint64_t Word(const void* p) {
-    uint64_t x;
-    std::memcpy(&x, p, sizeof x);
-    return __builtin_bswap64(x);
-  }
-  template <typename Entry>
-  bool operator()(const Entry& a, const Entry& b) const {
-    static_assert(sizeof a.first == 13 && sizeof a.second == 16);
-    // Bytes 0-7, then 5-12 (5-7 are equal by then), then the id's halves.
-    const void* pa[4] = {a.first.data(), a.first.data() + 5, a.second.data(),
-                         a.second.data() + 8};
-    const void* pb[4] = {b.first.data(), b.first.data() + 5, b.second.data(),
-                         b.second.data() + 8};
-    for (int i = 0; i < 4; ++i) {
-      const uint64_t x = Word(pa[i]), y = Word(pb[i]);
-      if (x != y) return x < y;
-    }
-    return false;
-  }
-};
-
 // Whether `key` sorts after every key of the table (then the sorted batch
 // can be appended).
 bool SortsAfterTable(MDB_txn* txn, MDB_dbi dbi,
@@ -303,44 +281,6 @@ bool SortsAfterTable(MDB_txn* txn, MDB_dbi dbi,
   int rc = c.Get(&k, &v, MDB_LAST);
   if (rc == MDB_NOTFOUND) return true;
   return rc == MDB_SUCCESS && internal::ToView(k) < internal::KeyView(key);
-}
-
-// Writes sorted index entries with MDB_APPEND / MDB_APPENDDUP when the first
-// key sorts after every key of the index (a new tracker's first import):
-// LMDB then fills pages instead of splitting them in half, which is faster
-// and keeps the index compact. `appended` is false (and nothing is written)
-// when they do not.
-Status AppendIndexEntries(MDB_txn* txn, MDB_dbi dbi,
-                          const Store::Impl::IndexEntries& entries,
-                          bool* appended) {
-  *appended = false;
-  if (entries.empty()) return Status::Ok();
-  internal::Cursor c;
-  int rc = c.Open(txn, dbi);
-  if (rc != MDB_SUCCESS) return internal::LmdbStatus("mdb_cursor_open", rc);
-  MDB_val k, v;
-  rc = c.Get(&k, &v, MDB_LAST);
-  if (rc == MDB_SUCCESS) {
-    if (!(internal::ToView(k) < internal::KeyView(entries.front().first))) {
-      return Status::Ok();
-    }
-  } else if (rc != MDB_NOTFOUND) {
-    return internal::LmdbStatus("mdb_cursor_get(index)", rc);
-  }
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const auto& [key, id] = entries[i];
-    unsigned flags = MDB_APPEND;
-    if (i > 0 && entries[i - 1].first == key) {
-      if (entries[i - 1].second == id) continue;
-      flags = MDB_APPENDDUP;
-    }
-    k = internal::ToVal(internal::KeyView(key));
-    v = MDB_val{id.size(), const_cast<uint8_t*>(id.data())};
-    rc = mdb_cursor_put(c.get(), &k, &v, flags);
-    if (rc != MDB_SUCCESS) return internal::LmdbStatus("mdb_put(index)", rc);
-  }
-  *appended = true;
-  return Status::Ok();
 }
 
 }  // namespace
@@ -442,10 +382,11 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
           std::to_string(report->errors.size()) +
           " customization id(s) already exist; nothing was imported");
     }
-    std::sort(index_entries.begin(), index_entries.end(), IndexEntryLess{});
+    std::sort(index_entries.begin(), index_entries.end(),
+              internal::IndexEntryLess{});
     bool appended = false;
-    LIBEXPORT_RETURN_IF_ERROR(
-        AppendIndexEntries(txn, impl_->index, index_entries, &appended));
+    LIBEXPORT_RETURN_IF_ERROR(internal::AppendIndexEntries(
+        txn, impl_->index, index_entries, &appended));
     if (!appended) {
       LIBEXPORT_RETURN_IF_ERROR(impl_->PutIndexEntries(txn, index_entries));
     }

@@ -104,34 +104,6 @@ Status ForEachWithPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix,
   return Status::Ok();
 }
 
-// Big-endian fixed-width integers in keys, so memcmp order is numeric order.
-inline void PutBE32(char* p, uint32_t v) {
-  for (int i = 3; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
-}
-inline void PutBE64(char* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
-}
-// The key prefix of everything a tracker owns (its number, big-endian).
-inline std::array<char, 4> TrackerPrefix(uint32_t tracker) {
-  std::array<char, 4> p;
-  PutBE32(p.data(), tracker);
-  return p;
-}
-inline std::string_view PrefixView(const std::array<char, 4>& p) {
-  return {p.data(), p.size()};
-}
-
-template <typename T>
-inline T LoadLE(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));  // values are only 2-byte aligned
-  return v;
-}
-template <typename T>
-inline void AppendLE(std::string* out, T v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
 }  // namespace libexport::internal
 
 #endif  // LIBEXPORT_SRC_LMDB_ENV_H_

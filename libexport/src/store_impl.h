@@ -1,11 +1,11 @@
-// Store::Impl: the LMDB environment, its tables, and the transaction rules
-// shared by store.cpp (open, trackers, single writes), catalog.cpp,
-// import.cpp and export.cpp.
+// Store::Impl: the LMDB environment and its tables, shared by every part of
+// the engine. Its methods are defined where their concept lives:
+// transaction.cpp (BeginRead, Write), tracker.cpp (FindTracker, PutTracker),
+// records.cpp (PutRecord, DeleteRecord), index.cpp (index writes, counts).
 #ifndef LIBEXPORT_SRC_STORE_IMPL_H_
 #define LIBEXPORT_SRC_STORE_IMPL_H_
 
 #include <lmdb.h>
-#include <sys/mman.h>
 
 #include <array>
 #include <atomic>
@@ -18,89 +18,14 @@
 #include <string_view>
 #include <vector>
 
+#include "huge_page_allocator.h"
+#include "keys.h"
 #include "libexport/store.h"
 #include "lmdb_env.h"
 #include "record.h"
+#include "tracker.h"
 
 namespace libexport {
-
-namespace internal {
-
-// An allocator for the big buffers of a bulk write: blocks of 4 MiB or more
-// come from anonymous mappings that ask for transparent huge pages (one page
-// fault per 2 MiB instead of per 4 KiB, which is most of the cost of fresh
-// memory on some VMs); smaller ones from operator new.
-template <typename T>
-struct HugePageAllocator {
-  using value_type = T;
-  static constexpr size_t kMinBytes = size_t{4} << 20;
-  HugePageAllocator() = default;
-  template <typename U>
-  HugePageAllocator(const HugePageAllocator<U>&) {}
-  T* allocate(size_t n) {
-    const size_t bytes = n * sizeof(T);
-    if (bytes < kMinBytes) return static_cast<T*>(::operator new(bytes));
-    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    ::madvise(p, bytes, MADV_HUGEPAGE);  // a hint; may be refused
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, size_t n) {
-    const size_t bytes = n * sizeof(T);
-    if (bytes < kMinBytes) {
-      ::operator delete(p);
-    } else {
-      ::munmap(p, bytes);
-    }
-  }
-  template <typename U>
-  bool operator==(const HugePageAllocator<U>&) const {
-    return true;
-  }
-};
-
-// Index kinds (docs/store_format.md, "Index kinds").
-enum class IndexKind : uint8_t {
-  kModel = 1,
-  kTag = 2,
-  kTargetType = 3,
-  kTargetIdentity = 4,
-  kPinItem = 5,
-};
-
-inline constexpr size_t kTrackerPrefixSize = 4;
-inline constexpr size_t kRecordKeySize = 4 + 16;
-inline constexpr size_t kIndexKeySize = 4 + 1 + 8;
-inline constexpr size_t kCatalogKeySize = 4 + 8;
-inline constexpr size_t kMaxIdentitySize = 1024;
-
-using RecordKey = std::array<char, kRecordKeySize>;
-using IndexKey = std::array<char, kIndexKeySize>;
-using CatalogKey = std::array<char, kCatalogKeySize>;
-
-RecordKey MakeRecordKey(uint32_t tracker, const Uuid& id);
-IndexKey MakeIndexKey(uint32_t tracker, IndexKind kind, uint64_t hash);
-CatalogKey MakeCatalogKey(uint32_t tracker, uint64_t hash);
-inline std::string_view KeyView(const auto& key) {
-  return {key.data(), key.size()};
-}
-
-// The index entries a record has: (key, id) pairs, one per distinct key.
-std::vector<IndexKey> IndexKeysOf(uint32_t tracker, const RecordView& r);
-
-struct TrackerEntry {
-  uint32_t number = 0;
-  uint64_t catalog_items = 0;
-  std::string key;
-};
-std::string EncodeTrackerEntry(const TrackerEntry& e);
-Status DecodeTrackerEntry(std::string_view v, TrackerEntry* out);
-
-// Whether a catalog identity list (docs/store_format.md) holds `identity`.
-bool IdentityListContains(std::string_view list, std::string_view identity);
-
-}  // namespace internal
 
 class Store::Impl {
  public:

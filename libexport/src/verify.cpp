@@ -2,6 +2,8 @@
 // records agree (exportctl verify; the crash tests run it after kill -9).
 #include <algorithm>
 
+#include "identity_list.h"
+#include "index.h"
 #include "libexport/store.h"
 #include "store_impl.h"
 
@@ -78,14 +80,11 @@ Status Store::Verify(std::string_view tracker_id, VerifyReport* report) const {
   LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
       txn.get(), impl_->catalog, prefix,
       [&](std::string_view, std::string_view list) {
-        while (list.size() >= 4) {
-          uint32_t n = internal::LoadLE<uint32_t>(list.data());
-          if (list.size() - 4 < n) {
-            report->problems.push_back("malformed catalog entry");
-            break;
-          }
-          ++report->catalog_items;
-          list.remove_prefix(4 + n);
+        if (!internal::ForEachIdentity(list, [&](std::string_view) {
+              ++report->catalog_items;
+              return true;
+            })) {
+          report->problems.push_back("malformed catalog entry");
         }
         return true;
       }));

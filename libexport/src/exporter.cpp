@@ -1,0 +1,280 @@
+// The exporter: runs a plan (planner.h), filters (filter.h) and prunes
+// (prune.h) the records it reads, and copies their stored canonical JSON to
+// the sink. No JSON is parsed here. Also the single-record reads: Get and
+// FindPinning.
+#include <string>
+#include <vector>
+
+#include "catalog_set.h"
+#include "filter.h"
+#include "libexport/store.h"
+#include "planner.h"
+#include "prune.h"
+#include "store_impl.h"
+
+namespace libexport {
+
+using internal::IndexKind;
+using internal::LmdbStatus;
+using internal::PinEntry;
+using internal::PinType;
+using internal::RecordView;
+using internal::StrRef;
+using internal::ToVal;
+using internal::ToView;
+
+namespace {
+
+constexpr size_t kChunkSize = 64 << 10;
+// Batches output into chunks of ~64 KiB for the sink.
+class Output {
+ public:
+  explicit Output(ExportSink& sink) : sink_(sink) {
+    buf_.reserve(kChunkSize + 4096);
+  }
+  void Append(std::string_view s) { buf_.append(s); }
+  std::string* buffer() { return &buf_; }
+  // False when the sink asked to stop.
+  bool MaybeFlush() { return buf_.size() < kChunkSize || Flush(); }
+  bool Flush() {
+    if (buf_.empty()) return true;
+    bytes_ += buf_.size();
+    bool more = sink_.Write(buf_);
+    buf_.clear();
+    return more;
+  }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  ExportSink& sink_;
+  std::string buf_;
+  uint64_t bytes_ = 0;
+};
+
+// Walks candidates in id order and writes the ones that match.
+class Walker {
+ public:
+  Walker(const internal::Filter& m, internal::PrunedRecordWriter* writer,
+         Output* out, ExportStats* stats)
+      : m_(m), writer_(writer), out_(out), stats_(stats) {}
+
+  // Visits one stored record; false means stop (sink gone).
+  Result<bool> Visit(std::string_view value) {
+    ++stats_->records_scanned;
+    RecordView r;
+    if (!RecordView::Parse(value, &r).ok()) {
+      ++stats_->records_corrupt;
+      return true;
+    }
+    if (!m_.Matches(r)) return true;
+    out_->Append(stats_->records_matched == 0 ? "{\"results\":[\n" : ",\n");
+    ++stats_->records_matched;
+    LIBEXPORT_RETURN_IF_ERROR(writer_->Write(r, out_->buffer()));
+    return out_->MaybeFlush();
+  }
+
+  bool Finish() {
+    out_->Append(stats_->records_matched == 0 ? "{\"results\":[]}\n"
+                                              : "\n]}\n");
+    return out_->Flush();
+  }
+
+ private:
+  const internal::Filter& m_;
+  internal::PrunedRecordWriter* writer_;
+  Output* out_;
+  ExportStats* stats_;
+};
+
+Status ScanRecords(MDB_txn* txn, MDB_dbi records, uint32_t tracker, Walker* w,
+                   bool* stopped) {
+  Status st;
+  const auto prefix = internal::TrackerPrefix(tracker);
+  LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
+      txn, records, internal::PrefixView(prefix),
+      [&](std::string_view, std::string_view value) {
+        Result<bool> more = w->Visit(value);
+        if (!more.ok()) {
+          st = more.status();
+          return false;
+        }
+        *stopped = !*more;
+        return *more;
+      }));
+  return st;
+}
+
+Status ScanIndex(MDB_txn* txn, MDB_dbi index, MDB_dbi records, uint32_t tracker,
+                 const internal::IndexKey& key, Walker* w, bool* stopped) {
+  internal::Cursor c;
+  int rc = c.Open(txn, index);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
+  MDB_val k = ToVal(internal::KeyView(key)), v;
+  rc = c.Get(&k, &v, MDB_SET);
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_get", rc);
+  // DUPFIXED: ids come a page at a time.
+  for (rc = c.Get(&k, &v, MDB_GET_MULTIPLE); rc == MDB_SUCCESS;
+       rc = c.Get(&k, &v, MDB_NEXT_MULTIPLE)) {
+    std::string_view ids = ToView(v);
+    for (size_t at = 0; at + 16 <= ids.size(); at += 16) {
+      internal::RecordKey rkey;
+      internal::PutBE32(rkey.data(), tracker);
+      std::memcpy(rkey.data() + 4, ids.data() + at, 16);
+      MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
+      int grc = mdb_get(txn, records, &rk, &rv);
+      if (grc == MDB_NOTFOUND) continue;  // reported by Verify
+      if (grc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", grc);
+      Result<bool> more = w->Visit(ToView(rv));
+      if (!more.ok()) return more.status();
+      if (!*more) {
+        *stopped = true;
+        return Status::Ok();
+      }
+    }
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+    return LmdbStatus("mdb_cursor_get", rc);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Store::Export(const ExportQuery& query, ExportSink& sink,
+                     ExportStats* stats) const {
+  LIBEXPORT_RETURN_IF_ERROR(ValidateExportQuery(query));
+  ExportStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = ExportStats{};
+
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  internal::TrackerEntry tracker;
+  LIBEXPORT_RETURN_IF_ERROR(
+      impl_->FindTracker(txn.get(), query.tracker_id, &tracker));
+
+  internal::Filter filter(query);
+  internal::CatalogSet catalog(txn.get(), impl_->catalog, tracker.number);
+  internal::PrunedRecordWriter writer(query, &catalog, stats);
+  Output out(sink);
+  Walker walker(filter, &writer, &out, stats);
+  bool stopped = false;
+  Status st;
+
+  internal::Plan plan;
+  LIBEXPORT_RETURN_IF_ERROR(internal::ChoosePlan(
+      *impl_, txn.get(), tracker.number, filter.Keys(tracker.number),
+      query.remove_nonexisting_item_pins, &plan));
+  if (query.remove_nonexisting_item_pins) {
+    LIBEXPORT_RETURN_IF_ERROR(
+        catalog.Prepare(tracker.catalog_items, plan.records_to_read));
+  }
+  if (plan.access == internal::Plan::Access::kIndex) {
+    st = ScanIndex(txn.get(), impl_->index, impl_->records, tracker.number,
+                   plan.index, &walker, &stopped);
+  } else if (plan.access == internal::Plan::Access::kScan) {
+    st = ScanRecords(txn.get(), impl_->records, tracker.number, &walker,
+                     &stopped);
+  }
+  if (!st.ok()) return st;
+  if (!stopped) stopped = !walker.Finish();
+  stats->bytes_written = out.bytes();
+  if (stopped) return Status::Aborted("the export was stopped by its sink");
+  return Status::Ok();
+}
+
+namespace {
+
+class StringSink : public ExportSink {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+  bool Write(std::string_view chunk) override {
+    out_->append(chunk);
+    return true;
+  }
+
+ private:
+  std::string* out_;
+};
+
+}  // namespace
+
+Result<std::string> Store::ExportToString(const ExportQuery& query,
+                                          ExportStats* stats) const {
+  std::string out;
+  StringSink sink(&out);
+  LIBEXPORT_RETURN_IF_ERROR(Export(query, sink, stats));
+  return out;
+}
+
+Result<std::string> Store::Get(std::string_view tracker_id, std::string_view id,
+                               Timestamp now) const {
+  internal::Uuid uuid;
+  if (!internal::ParseUuid(id, &uuid))
+    return Status::InvalidArgument("not a UUID", "id");
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  internal::TrackerEntry tracker;
+  LIBEXPORT_RETURN_IF_ERROR(
+      impl_->FindTracker(txn.get(), tracker_id, &tracker));
+  auto key = internal::MakeRecordKey(tracker.number, uuid);
+  MDB_val k = ToVal(internal::KeyView(key)), v;
+  int rc = mdb_get(txn.get(), impl_->records, &k, &v);
+  if (rc == MDB_NOTFOUND) {
+    return Status::NotFound("customization not found: " +
+                            internal::UuidToString(uuid));
+  }
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", rc);
+  RecordView r;
+  LIBEXPORT_RETURN_IF_ERROR(RecordView::Parse(ToView(v), &r));
+  ExportQuery q;
+  q.now = now;
+  ExportStats stats;
+  std::string json;
+  StringSink sink(&json);
+  Output out(sink);
+  internal::PrunedRecordWriter writer(q, nullptr, &stats);
+  LIBEXPORT_RETURN_IF_ERROR(writer.Write(r, out.buffer()));
+  out.Flush();
+  return json;
+}
+
+Result<std::vector<std::string>> Store::FindPinning(
+    std::string_view tracker_id, std::string_view identity) const {
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  internal::TrackerEntry tracker;
+  LIBEXPORT_RETURN_IF_ERROR(
+      impl_->FindTracker(txn.get(), tracker_id, &tracker));
+  uint64_t hash = internal::Hash64(identity);
+  auto key = internal::MakeIndexKey(tracker.number, IndexKind::kPinItem, hash);
+  std::vector<std::string> ids;
+  internal::Cursor c;
+  int rc = c.Open(txn.get(), impl_->index);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
+  MDB_val k = ToVal(internal::KeyView(key)), v;
+  for (rc = c.Get(&k, &v, MDB_SET); rc == MDB_SUCCESS;
+       rc = c.Get(&k, &v, MDB_NEXT_DUP)) {
+    if (v.mv_size != 16) return Status::Corruption("bad index entry");
+    internal::Uuid id;
+    std::memcpy(id.data(), v.mv_data, 16);
+    auto rkey = internal::MakeRecordKey(tracker.number, id);
+    MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
+    if (mdb_get(txn.get(), impl_->records, &rk, &rv) != MDB_SUCCESS) continue;
+    RecordView r;
+    if (!RecordView::Parse(ToView(rv), &r).ok()) continue;
+    for (size_t i = 0; i < r.pin_count(); ++i) {
+      PinEntry p = r.pin(i);
+      if (p.type == PinType::kItem &&
+          internal::RefEquals(r, p.identity, hash, identity)) {
+        ids.push_back(internal::UuidToString(id));
+        break;
+      }
+    }
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+    return LmdbStatus("mdb_cursor_get", rc);
+  return ids;
+}
+
+}  // namespace libexport

@@ -1,0 +1,40 @@
+// The planner: how an export reads a tracker's records, from the sizes of
+// the index keys of its filters.
+#ifndef LIBEXPORT_SRC_PLANNER_H_
+#define LIBEXPORT_SRC_PLANNER_H_
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "keys.h"
+#include "store_impl.h"
+
+namespace libexport::internal {
+
+struct Plan {
+  enum class Access {
+    kNone,   // a filter's index key holds no id: nothing can match
+    kIndex,  // walk the ids of `index`, reading each record
+    kScan,   // one sequential pass over the tracker's records
+  };
+  Access access = Access::kScan;
+  IndexKey index{};
+  // How many records the plan reads (at most); counted only when the plan
+  // needed it or `count_records` asked for it, else 0.
+  uint64_t records_to_read = 0;
+};
+
+// Walks the filter index with the fewest ids, unless even that one covers a
+// large share of the tracker (a quarter or more), where one sequential pass
+// over the records beats random lookups. `keys` are the filters' index keys
+// (Filter::Keys); `count_records` asks for records_to_read even when no
+// filter needs the count.
+Status ChoosePlan(const Store::Impl& impl, MDB_txn* txn, uint32_t tracker,
+                  const std::vector<IndexKey>& keys, bool count_records,
+                  Plan* plan);
+
+}  // namespace libexport::internal
+
+#endif  // LIBEXPORT_SRC_PLANNER_H_

@@ -1,0 +1,181 @@
+// Trackers: their entries, adding, removing and listing them.
+#include "tracker.h"
+
+#include <openssl/rand.h>
+
+#include "libexport/store.h"
+#include "store_impl.h"
+
+namespace libexport {
+
+using internal::Cursor;
+using internal::LmdbStatus;
+using internal::ToVal;
+using internal::ToView;
+using internal::TrackerEntry;
+
+namespace internal {
+
+std::string EncodeTrackerEntry(const TrackerEntry& e) {
+  std::string v;
+  v.push_back(1);
+  AppendLE<uint32_t>(&v, e.number);
+  AppendLE<uint64_t>(&v, e.catalog_items);
+  v += e.key;
+  return v;
+}
+
+Status DecodeTrackerEntry(std::string_view v, TrackerEntry* out) {
+  if (v.size() < 13 || v[0] != 1)
+    return Status::Corruption("bad tracker entry");
+  out->number = LoadLE<uint32_t>(v.data() + 1);
+  out->catalog_items = LoadLE<uint64_t>(v.data() + 5);
+  out->key.assign(v.substr(13));
+  return Status::Ok();
+}
+
+}  // namespace internal
+
+namespace {
+
+constexpr std::string_view kNextTrackerKey = "next_tracker";
+
+std::string HexEncode(const unsigned char* p, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    s.push_back(kHex[p[i] >> 4]);
+    s.push_back(kHex[p[i] & 15]);
+  }
+  return s;
+}
+
+// Deletes every key of `dbi` that starts with `prefix`. For DUPSORT tables
+// whole keys are deleted with mdb_del(key, NULL), never dup by dup with a
+// cursor (DUPSORT cursor-delete bugs fixed only after LMDB 0.9.24).
+Status DeletePrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix) {
+  std::vector<std::string> keys;
+  LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
+      txn, dbi, prefix,
+      [&](std::string_view k, std::string_view) {
+        keys.emplace_back(k);
+        return true;
+      },
+      MDB_NEXT_NODUP));
+  for (const auto& key : keys) {
+    MDB_val k = ToVal(key);
+    int rc = mdb_del(txn, dbi, &k, nullptr);
+    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_del", rc);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Store::Impl::FindTracker(MDB_txn* txn, std::string_view id,
+                                TrackerEntry* out) const {
+  if (!IsValidTrackerId(id)) {
+    return Status::InvalidArgument(
+        "a tracker id is 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
+        "tracker_id");
+  }
+  MDB_val k = ToVal(id), v;
+  int rc = mdb_get(txn, trackers, &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return Status::NotFound("tracker not found: " + std::string(id));
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(trackers)", rc);
+  return internal::DecodeTrackerEntry(ToView(v), out);
+}
+
+Status Store::Impl::PutTracker(MDB_txn* txn, std::string_view id,
+                               const TrackerEntry& e) {
+  std::string v = internal::EncodeTrackerEntry(e);
+  MDB_val k = ToVal(id), val = ToVal(v);
+  return LmdbStatus("mdb_put(trackers)", mdb_put(txn, trackers, &k, &val, 0));
+}
+
+Result<std::string> Store::AddTracker(std::string_view tracker_id,
+                                      std::optional<std::string> key) {
+  if (!IsValidTrackerId(tracker_id)) {
+    return Status::InvalidArgument(
+        "a tracker id is 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
+        "tracker_id");
+  }
+  if (key && key->empty())
+    return Status::InvalidArgument("the key is empty", "key");
+  if (!key) {
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+      return Status::Internal("RAND_bytes failed");
+    key = HexEncode(raw, sizeof raw);
+  }
+  Status st = impl_->Write([&](MDB_txn* txn) -> Status {
+    TrackerEntry existing;
+    Status found = impl_->FindTracker(txn, tracker_id, &existing);
+    if (found.ok()) {
+      return Status::AlreadyExists("tracker already exists: " +
+                                   std::string(tracker_id));
+    }
+    if (found.code() != Status::Code::kNotFound) return found;
+    MDB_val k = ToVal(kNextTrackerKey), v;
+    uint32_t number = 1;
+    int rc = mdb_get(txn, impl_->meta, &k, &v);
+    if (rc == MDB_SUCCESS && v.mv_size == 4)
+      number = internal::LoadLE<uint32_t>(ToView(v).data());
+    std::string next;
+    internal::AppendLE<uint32_t>(&next, number + 1);
+    MDB_val nv = ToVal(next);
+    rc = mdb_put(txn, impl_->meta, &k, &nv, 0);
+    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(meta)", rc);
+    return impl_->PutTracker(txn, tracker_id, TrackerEntry{number, 0, *key});
+  });
+  if (!st.ok()) return st;
+  return *key;
+}
+
+Status Store::RemoveTracker(std::string_view tracker_id) {
+  return impl_->Write([&](MDB_txn* txn) -> Status {
+    TrackerEntry e;
+    LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
+    const auto prefix = internal::TrackerPrefix(e.number);
+    const std::string_view p = internal::PrefixView(prefix);
+    LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->records, p));
+    LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->index, p));
+    LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->catalog, p));
+    MDB_val k = ToVal(tracker_id);
+    return LmdbStatus("mdb_del(trackers)",
+                      mdb_del(txn, impl_->trackers, &k, nullptr));
+  });
+}
+
+Result<std::string> Store::TrackerKey(std::string_view tracker_id) const {
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  TrackerEntry e;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn.get(), tracker_id, &e));
+  return e.key;
+}
+
+Result<std::vector<TrackerInfo>> Store::ListTrackers() const {
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  std::vector<TrackerInfo> out;
+  Cursor c;
+  int rc = c.Open(txn.get(), impl_->trackers);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
+  MDB_val k, v;
+  for (rc = c.Get(&k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+       rc = c.Get(&k, &v, MDB_NEXT)) {
+    TrackerEntry e;
+    LIBEXPORT_RETURN_IF_ERROR(internal::DecodeTrackerEntry(ToView(v), &e));
+    TrackerInfo info{std::string(ToView(k)), 0, e.catalog_items};
+    LIBEXPORT_RETURN_IF_ERROR(
+        impl_->CountRecords(txn.get(), e.number, &info.customizations));
+    out.push_back(std::move(info));
+  }
+  if (rc != MDB_NOTFOUND) return LmdbStatus("mdb_cursor_get", rc);
+  return out;
+}
+
+}  // namespace libexport
