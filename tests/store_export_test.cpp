@@ -1,6 +1,6 @@
 // Export through the public API: filters alone and combined, the 422 rules
 // as Store::Export answers them, unknown trackers, ordering, framing, stats
-// and the sink contract. Pruning lives in store_prune_test.cpp.
+// and the ExportSink rules of store.h. Pruning lives in store_prune_test.cpp.
 #include <catch2/catch.hpp>
 #include <string>
 #include <utility>

@@ -2,7 +2,7 @@
 // (block pins checked, criteria pins and target_identity not), records whose
 // every pin is pruned, `available`, and the pruning statistics.
 //
-// What `available` means here (contract section 3, store.h): true iff at
+// What `available` means here (docs/format.md, store.h): true iff at
 // least one pin that is *exported* (after pruning) is active at query.now,
 // i.e. active_from <= now < active_to with missing bounds open. A record with
 // no exported pin is not available.

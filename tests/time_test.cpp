@@ -109,7 +109,8 @@ TEST_CASE("time: a time before the epoch formats on the right day", "[time]") {
 }
 
 TEST_CASE(
-    "time: the contract's HTTP date parses and formats back byte for byte",
+    "time: the HTTP date of the signing example parses and formats back byte "
+    "for byte",
     "[time]") {
   auto t = ParseHttpDate("Sun, 29 Nov 2026 18:54:39 GMT");
   REQUIRE(t.ok());

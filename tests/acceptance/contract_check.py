@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Acceptance check of the export contract against an independent reference.
+"""Acceptance check of the export against an independent reference.
 
-Another program (this one) writes N customizations in the contract's input
-format, with everything the contract allows: upper-case ids, +02:00 offsets,
-fractions, nulls for optional fields, duplicate tags, `available` on input,
-unicode and escapes. `exportctl` imports them; then for every combination of
-the four filters and the two pruning switches, `exportctl export --now T`
-must equal what this file computes from the contract alone, compared after
-JSON normalization (times compared as instants, keys unordered).
+Another program (this one) writes N customizations in the input format of
+docs/format.md, with everything that page allows: upper-case ids, +02:00
+offsets, fractions, nulls for optional fields, duplicate tags, `available` on
+input, unicode and escapes. `exportctl` imports them; then for every
+combination of the four filters and the two pruning switches of
+docs/http_api.md, `exportctl export --now T` must equal what this file
+computes from those two pages alone, compared after JSON normalization (times
+compared as instants, keys unordered).
 
 usage: contract_check.py EXPORTCTL WORKDIR [N]
 """
@@ -107,7 +108,7 @@ def instant(s):
 
 
 def normalize(c):
-    """A customization as the contract says it is exported, before pruning."""
+    """A customization as docs/format.md says it is exported, before pruning."""
     n = {k: v for k, v in c.items() if v is not None and k != "available"}
     n["id"] = n["id"].lower()
     if "tags" in n:
