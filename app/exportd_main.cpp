@@ -1,6 +1,10 @@
 // exportd: the HTTP sidecar. Serves the export endpoint, /healthz and
 // /metrics from one Store; see docs/http_api.md.
 //
+// Plain HTTP runs on libexport::app::HardenedServer (hardened_server.h: bounded
+// request heads, request framing, a connection cap with 503, idle and
+// slow connections cut); HTTPS on httplib's own SSLServer loop.
+//
 // Shutdown: SIGTERM or SIGINT (handled on a sigwait thread, never in a signal
 // handler) stops accepting, lets running exports finish until
 // --shutdown-grace, cuts the rest, and exits 0 once listen() has returned;
@@ -8,8 +12,10 @@
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -19,36 +25,90 @@
 #include <thread>
 #include <vector>
 
-#include "libexport/http/export_routes.h"
+#include "http/error_json.h"
+#include "hardened_server.h"
 #include "libexport/store.h"
+#include "libexport/http/export_routes.h"
 #include "server_config.h"
 
 namespace {
 
 using libexport::app::ServerConfig;
+using HR = httplib::Server::HandlerResponse;
 
 // httplib 0.11.4 compiles a listen backlog of 5 into the .so; the listening
 // socket is protected, so a subclass re-listens with a real backlog (Linux
 // accepts listen() on a listening socket).
-template <typename Base>
-class BacklogServer : public Base {
+class BacklogSSLServer : public httplib::SSLServer {
  public:
-  using Base::Base;
-  void RaiseBacklog(int backlog) { ::listen(this->svr_sock_, backlog); }
+  using httplib::SSLServer::SSLServer;
+  void RaiseBacklog(int backlog) { ::listen(svr_sock_, backlog); }
 };
 
-int Serve(httplib::Server& server, const ServerConfig& config,
-          std::shared_ptr<libexport::Store> store,
-          const std::function<void(int)>& raise_backlog) {
+libexport::app::HardenedServerOptions ConnectionOptions(const ServerConfig& config) {
+  libexport::app::HardenedServerOptions o;
+  o.max_connections = config.threads;
+  o.request_timeout = std::chrono::seconds(config.request_timeout);
+  o.busy_request_timeout = std::min(o.busy_request_timeout, o.request_timeout);
+  o.head.max_head_bytes = static_cast<size_t>(config.max_header_bytes);
+  return o;
+}
+
+void Configure(httplib::Server& server, const ServerConfig& config,
+               libexport::app::HardenedServer* hardened) {
   libexport::http::ConfigureServer(server, config.threads);
+  if (hardened != nullptr) hardened->InstallConnectionPool();
   server.set_read_timeout(config.read_timeout);
   server.set_write_timeout(config.write_timeout);
   server.set_keep_alive_timeout(config.keep_alive_timeout);
+}
+
+// Each connection is a file descriptor: use as many as the hard limit
+// allows (a soft limit of 1024 is below --threads plus the store's).
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+      limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+std::string PathOf(const std::string& target) {
+  return target.substr(0, target.find('?'));
+}
+
+// The routes, with the connection layer's counters appended to /metrics.
+HR Route(libexport::http::ExportRoutes& routes,
+         const libexport::app::HardenedServer* connections,
+         const httplib::Request& req, httplib::Response& res) {
+  HR handled = routes.PreRoute(req, res);
+  if (connections != nullptr && handled == HR::Handled && res.status == 200 &&
+      !res.body.empty() && PathOf(req.target) == "/metrics") {
+    res.body += connections->MetricsText();
+  }
+  return handled;
+}
+
+// Binds `server` to host:port (port 0: any); the port, or 0 on failure.
+int Bind(httplib::Server& server, const std::string& host, int port) {
+  if (port == 0) {
+    int p = server.bind_to_any_port(host);
+    return p < 0 ? 0 : p;
+  }
+  return server.bind_to_port(host, port) ? port : 0;
+}
+
+int Serve(httplib::Server& server, libexport::app::HardenedServer* hardened,
+          const ServerConfig& config, std::shared_ptr<libexport::Store> store,
+          const std::function<void(int)>& raise_backlog) {
+  Configure(server, config, hardened);
 
   libexport::http::ExportRoutesOptions options;
   options.max_clock_skew = std::chrono::seconds(config.max_clock_skew);
   options.max_stream_time = std::chrono::seconds(config.max_stream_seconds);
   options.not_found_for_other_paths = true;
+  options.install_pre_routing_handler = false;
   static std::mutex log_mu;
   if (config.access_log) {
     options.access_log = [](const libexport::http::AccessLogEntry& e) {
@@ -58,14 +118,42 @@ int Serve(httplib::Server& server, const ServerConfig& config,
     };
   }
   auto routes = libexport::http::MountExportRoutes(server, store, options);
+  libexport::http::ExportRoutes* r = routes.get();
+  server.set_pre_routing_handler(
+      [r, hardened](const httplib::Request& req, httplib::Response& res) {
+        return Route(*r, hardened, req, res);
+      });
 
-  int port = config.port;
-  if (port == 0) {
-    port = server.bind_to_any_port(config.host);
-    if (port < 0) port = 0;
-  } else if (!server.bind_to_port(config.host, port)) {
-    port = 0;
+  // The probe listener: /healthz and /metrics only, on workers of its own.
+  std::unique_ptr<libexport::app::HardenedServer> health;
+  int health_port = 0;
+  if (config.health_port >= 0) {
+    libexport::app::HardenedServerOptions o = ConnectionOptions(config);
+    o.max_connections = 16;
+    health = std::make_unique<libexport::app::HardenedServer>(o);
+    Configure(*health, config, health.get());
+    health->set_pre_routing_handler(
+        [r, hardened](const httplib::Request& req, httplib::Response& res) {
+          std::string path = PathOf(req.target);
+          if (path == "/healthz" || path == "/metrics") {
+            return Route(*r, hardened, req, res);
+          }
+          res.status = 404;
+          res.set_content(libexport::http::ErrorJson(
+                              404, "route_not_found",
+                              "this listener serves /healthz and /metrics"),
+                          "application/json; charset=utf-8");
+          return HR::Handled;
+        });
+    health_port = Bind(*health, config.health_host, config.health_port);
+    if (health_port == 0) {
+      std::cerr << "exportd: cannot listen on " << config.health_host << ":"
+                << config.health_port << "\n";
+      return 1;
+    }
   }
+
+  int port = Bind(server, config.host, config.port);
   if (port == 0) {
     std::cerr << "exportd: cannot listen on " << config.host << ":"
               << config.port << "\n";
@@ -94,18 +182,32 @@ int Serve(httplib::Server& server, const ServerConfig& config,
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     server.stop();
+    if (health) {
+      while (!health->is_running()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      health->stop();
+    }
   });
+  std::thread health_thread;
+  if (health) health_thread = std::thread([&] { health->listen_after_bind(); });
 
   std::string scheme = config.tls_cert.empty() ? "http" : "https";
   std::cout << "exportd: listening on " << scheme << "://" << config.host << ":"
-            << port << " (store " << config.store << ", " << config.threads
-            << " threads)" << std::endl;
+            << port << " (store " << config.store << ", up to "
+            << config.threads << " connections)";
+  if (health) {
+    std::cout << "; /healthz on http://" << config.health_host << ":"
+              << health_port;
+  }
+  std::cout << std::endl;
   bool ok = server.listen_after_bind();
   if (!ok) {
     // listen failed without a signal: wake the signal thread ourselves.
     pthread_kill(signal_thread.native_handle(), SIGTERM);
   }
   signal_thread.join();
+  if (health_thread.joinable()) health_thread.join();
   std::cerr << "exportd: stopped\n";
   return ok ? 0 : 1;
 }
@@ -133,6 +235,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  RaiseFileLimit();
 
   libexport::StoreOptions store_options;
   store_options.create_if_missing = false;
@@ -148,18 +251,19 @@ int main(int argc, char** argv) {
 
   int rc = 0;
   if (config.tls_cert.empty()) {
-    BacklogServer<httplib::Server> server;
-    rc = Serve(server, config, store, [&](int n) { server.RaiseBacklog(n); });
+    libexport::app::HardenedServer server(ConnectionOptions(config));
+    rc = Serve(server, &server, config, store,
+               [&](int n) { server.RaiseBacklog(n); });
   } else {
-    BacklogServer<httplib::SSLServer> server(config.tls_cert.c_str(),
-                                             config.tls_key.c_str());
+    BacklogSSLServer server(config.tls_cert.c_str(), config.tls_key.c_str());
     if (!server.is_valid()) {
       std::cerr << "exportd: cannot load the TLS certificate or key ("
                 << config.tls_cert << ", " << config.tls_key << ")\n";
       return 1;
     }
     SSL_CTX_set_min_proto_version(server.ssl_context(), TLS1_2_VERSION);
-    rc = Serve(server, config, store, [&](int n) { server.RaiseBacklog(n); });
+    rc = Serve(server, nullptr, config, store,
+               [&](int n) { server.RaiseBacklog(n); });
   }
   // Every worker has been joined: now the store may close.
   store.reset();

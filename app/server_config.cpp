@@ -22,9 +22,23 @@ const char* ServerUsage() {
          "  --store DIR               the store (default ./data/store)\n"
          "  --listen HOST:PORT        (default 127.0.0.1:8080; port 0 picks "
          "one)\n"
-         "  --threads N               worker threads, >= concurrent "
-         "keep-alive\n"
-         "                            clients (default 64)\n"
+         "  --threads N               the most connections open at once, "
+         "one\n"
+         "                            worker thread each, started on demand;"
+         "\n"
+         "                            past it 503 + Retry-After (default "
+         "1024)\n"
+         "  --request-timeout SECONDS the longest a request head and body "
+         "may\n"
+         "                            take to arrive, else 408 (default 10; "
+         "2 s\n"
+         "                            when 3/4 of the workers are busy)\n"
+         "  --max-header-bytes N      request line + headers, else 431 "
+         "(default\n"
+         "                            32768; a request line over 8192: 414)\n"
+         "  --health-listen HOST:PORT also serve /healthz and /metrics "
+         "there, on\n"
+         "                            their own workers (default: off)\n"
          "  --max-clock-skew SECONDS  Date tolerance both ways (default 5)\n"
          "  --read-timeout SECONDS    per read (default 5)\n"
          "  --write-timeout SECONDS   per write (default 5)\n"
@@ -67,20 +81,26 @@ bool ParseServerFlags(const std::vector<std::string>& args, ServerConfig* c,
       return true;
     } else if (a == "--store") {
       ok = value(&c->store);
-    } else if (a == "--listen") {
+    } else if (a == "--listen" || a == "--health-listen") {
       std::string v;
       ok = value(&v);
       if (ok) {
+        bool health = a == "--health-listen";
+        int* port = health ? &c->health_port : &c->port;
         size_t colon = v.rfind(':');
         if (colon == std::string::npos || colon == 0 ||
-            !ParseInt(v.substr(colon + 1), 0, &c->port) || c->port > 65535) {
-          *error = "--listen: expected HOST:PORT, got " + v;
+            !ParseInt(v.substr(colon + 1), 0, port) || *port > 65535) {
+          *error = a + ": expected HOST:PORT, got " + v;
           return false;
         }
-        c->host = v.substr(0, colon);
+        (health ? c->health_host : c->host) = v.substr(0, colon);
       }
     } else if (a == "--threads") {
       ok = int_value(1, &c->threads);
+    } else if (a == "--request-timeout") {
+      ok = int_value(1, &c->request_timeout);
+    } else if (a == "--max-header-bytes") {
+      ok = int_value(1024, &c->max_header_bytes);
     } else if (a == "--max-clock-skew") {
       ok = int_value(0, &c->max_clock_skew);
     } else if (a == "--read-timeout") {

@@ -11,9 +11,21 @@ struct ServerConfig {
   std::string store = "./data/store";
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (printed at start)
-  // Workers. httplib holds one per keep-alive connection, so this is the
-  // most concurrent clients served without queueing.
-  int threads = 64;
+  // Workers, started on demand. httplib holds one per open connection
+  // (idle, slow or active), so this is the most connections open at once;
+  // past it a new connection gets 503 + Retry-After at once.
+  int threads = 1024;
+  // The longest a request's head and body may take to arrive (slowloris
+  // clients are cut here with 408); 2 s while 3/4 of the workers are busy.
+  int request_timeout = 10;
+  // The request head (request line + headers), past it 431 (414 for a
+  // request line over 8 KiB).
+  int max_header_bytes = 32 * 1024;
+  // A second listener serving only GET /healthz and /metrics, on its own
+  // few workers, so probes are answered however busy the main port is.
+  // Empty: none.
+  std::string health_host;
+  int health_port = -1;
   int max_clock_skew = 5;
   int read_timeout = 5;
   int write_timeout = 5;

@@ -10,6 +10,7 @@ PACKAGES=(
   libsimdjson-dev liblmdb-dev lmdb-utils
   catch2 libbenchmark-dev libsqlite3-dev
   openssl curl ca-certificates python3 python3-jsonschema git clang-format
+  nginx-light
 )
 
 # Installs the packages that are missing; runs apt-get update only then.

@@ -35,52 +35,6 @@ constexpr bool kRssMeaningful = false;
 constexpr bool kRssMeaningful = true;
 #endif
 
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  return fd;
-}
-
-// Sends all of `data`; false when the server closed the connection first.
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-// Reads until the server closes or `timeout` passes; `closed` says which.
-std::string ReadUntilClose(int fd, std::chrono::milliseconds timeout,
-                           bool* closed) {
-  std::string got;
-  *closed = false;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 20) <= 0) continue;
-    char buf[4096];
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) {
-      *closed = true;
-      break;
-    }
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
-}
-
-int StatusOf(const std::string& response) {
-  if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12) return 0;
-  return std::stoi(response.substr(9, 3));
-}
-
 // A shop store and a live server with `threads` workers; the clock is an
 // atomic the test moves.
 struct HostileServer {
@@ -119,9 +73,10 @@ TEST_CASE("a connection that stalls mid-headers is cut by the read timeout",
   REQUIRE(SendAll(fd, "POST " + kPath + " HTTP/1.1\r\nHost: x\r\nDa"));
   auto start = std::chrono::steady_clock::now();
   bool closed = false;
-  ReadUntilClose(fd, std::chrono::seconds(6), &closed);
+  std::string got = ReadUntilClose(fd, std::chrono::seconds(6), &closed);
   // LiveServer's read timeout is 2 s.
   CHECK(closed);
+  CHECK(StatusOf(got) == 408);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
   close(fd);
 }
@@ -160,25 +115,56 @@ TEST_CASE("slowloris clients do not starve others while workers remain",
   for (auto& t : slow) t.join();
 }
 
-TEST_CASE("idle connections are closed and do not starve a new client",
+TEST_CASE("past the connection cap a new client gets 503 with Retry-After at once",
           "[http][hostile]") {
-  // As many idle connections as workers: each is closed by the keep-alive
-  // timeout (1 s here), then the real client gets a worker.
-  HostileServer s(8);
+  // 8 connection slots, all held by idle connections (keep-alive 30 s,
+  // so only the pressure rule, 1.5 s here, can close them).
+  TestStore store;
+  LoadShop(*store);
+  libexport::app::HardenedServerOptions o;
+  o.busy_keep_alive_timeout = std::chrono::milliseconds(1500);
+  LiveServer server(store.store, {}, true, 8, o, 30);
   std::vector<int> idle;
-  for (int i = 0; i < 8; ++i) idle.push_back(Connect(s.server->port));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 8; ++i) idle.push_back(Connect(server.port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto start = std::chrono::steady_clock::now();
-  auto res = s.Signed(SignedHeaders("shop", "shop-key", kPath));
+  int fd = Connect(server.port);
+  bool closed = false;
+  std::string got = ReadUntilClose(fd, std::chrono::seconds(3), &closed);
+  close(fd);
+  INFO(got);
+  CHECK(StatusOf(got) == 503);
+  CHECK(got.find("\r\nRetry-After: 1\r\n") != std::string::npos);
+  CHECK(got.find(R"("code":"over_capacity")") != std::string::npos);
+  CHECK(closed);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+  // Idle connections are closed after the busy keep-alive timeout, far
+  // below the 30 s keep-alive, until fewer than 3/4 of the slots are
+  // taken (at least 3 of the 8); then a client is served.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  int closed_count = 0;
+  std::vector<bool> is_closed(idle.size(), false);
+  while (std::chrono::steady_clock::now() < until) {
+    for (size_t i = 0; i < idle.size(); ++i) {
+      if (is_closed[i]) continue;
+      ReadUntilClose(idle[i], std::chrono::milliseconds(20), &closed);
+      if (closed) {
+        is_closed[i] = true;
+        ++closed_count;
+      }
+    }
+  }
+  CHECK(closed_count >= 3);
+  httplib::Client client(server.url());
+  auto res = SignedPost(client, "shop", "shop-key");
   REQUIRE(res);
   CHECK(res->status == 200);
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
-  for (int fd : idle) {
-    bool closed = false;
-    ReadUntilClose(fd, std::chrono::seconds(4), &closed);
-    CHECK(closed);
-    close(fd);
-  }
+  std::string metrics = server.server().MetricsText();
+  CHECK(metrics.find("libexport_http_connections_refused_total 1\n") !=
+        std::string::npos);
+  CHECK(metrics.find("libexport_http_idle_closed_under_pressure_total " +
+                     std::to_string(closed_count) + "\n") != std::string::npos);
+  for (int c : idle) close(c);
 }
 
 TEST_CASE("oversized request lines, headers and bodies get 4xx, memory flat",
@@ -200,14 +186,15 @@ TEST_CASE("oversized request lines, headers and bodies get 4xx, memory flat",
                  " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     INFO(line.substr(0, 200));
     CHECK(StatusOf(line) == 414);
-    // 2,000 headers of 256 bytes (512 KiB): not signed, so 401.
+    // 2,000 headers of 256 bytes (512 KiB): past the 32 KiB head cap, 431
+    // before a byte of it is kept.
     std::string many = "POST " + kPath + " HTTP/1.1\r\nHost: x\r\n";
     for (int i = 0; i < 2000; ++i)
       many += "X-H" + std::to_string(i) + ": " + std::string(250, 'h') + "\r\n";
     many += "Connection: close\r\nContent-Length: 0\r\n\r\n";
     std::string headers = exchange(many);
     INFO(headers.substr(0, 200));
-    CHECK(StatusOf(headers) == 401);
+    CHECK(StatusOf(headers) == 431);
     // A 10 MB body declared by Content-Length, signed: 413 without reading
     // it into memory.
     httplib::Headers h = SignedHeaders("shop", "shop-key", kPath);

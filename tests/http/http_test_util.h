@@ -4,9 +4,12 @@
 #ifndef LIBEXPORT_TESTS_HTTP_HTTP_TEST_UTIL_H_
 #define LIBEXPORT_TESTS_HTTP_HTTP_TEST_UTIL_H_
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "hardened_server.h"
 #include "libexport/http/export_routes.h"
 #include "libexport/http/signed_client.h"
 #include "libexport/store.h"
@@ -61,17 +65,21 @@ struct LogLines {
   }
 };
 
-// An httplib::Server with the export routes, listening on 127.0.0.1:<any>
-// in its own thread. The clock is fixed at kNow unless `fixed_clock` is
-// false.
+// exportd's server (app::HardenedServer, at most `max_connections`
+// open) with the export routes, listening on 127.0.0.1:<any> in its own
+// thread. The clock is fixed at kNow unless `fixed_clock` is false.
 class LiveServer {
  public:
   explicit LiveServer(std::shared_ptr<Store> store,
                       libexport::http::ExportRoutesOptions options = {},
-                      bool fixed_clock = true, int threads = 64) {
-    libexport::http::ConfigureServer(server_, threads);
+                      bool fixed_clock = true, int max_connections = 64,
+                      app::HardenedServerOptions server_options = {},
+                      int keep_alive_seconds = 1)
+      : server_(WithMax(server_options, max_connections)) {
+    libexport::http::ConfigureServer(server_);
+    server_.InstallConnectionPool();
     server_.set_read_timeout(2);
-    server_.set_keep_alive_timeout(1);
+    server_.set_keep_alive_timeout(keep_alive_seconds);
     if (fixed_clock && !options.clock) {
       options.clock = [] { return TimePoint(kNow); };
     }
@@ -96,7 +104,7 @@ class LiveServer {
       thread_.join();
     }
   }
-  httplib::Server& server() { return server_; }
+  app::HardenedServer& server() { return server_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
 
   int port = 0;
@@ -104,7 +112,12 @@ class LiveServer {
   std::unique_ptr<libexport::http::ExportRoutes> routes;
 
  private:
-  httplib::Server server_;
+  static app::HardenedServerOptions WithMax(
+      app::HardenedServerOptions o, int max_connections) {
+    o.max_connections = max_connections;
+    return o;
+  }
+  app::HardenedServer server_;
   std::thread thread_;
   bool listen_ok_ = false;
 };
@@ -114,8 +127,8 @@ inline httplib::Headers SignedHeaders(
     const std::string& tracker, const std::string& key, const std::string& path,
     const std::string& date = FormatHttpDate(kNow),
     const std::string& content_type = kJsonType) {
-  auto h = libexport::http::SignRequest(tracker, key, "POST", path,
-                                        content_type, date);
+  auto h = libexport::http::SignRequest(tracker, key, "POST", path, content_type,
+                                       date);
   return {{"Date", h.date}, {"Authorization", h.authorization}};
 }
 
@@ -139,6 +152,53 @@ inline httplib::Request SignedExportRequest(const std::string& tracker,
   req.headers = SignedHeaders(tracker, key, req.path);
   req.set_header("Content-Type", kJsonType);
   return req;
+}
+
+// Raw sockets, for requests httplib's client will not send.
+inline int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  return fd;
+}
+
+// Sends all of `data`; false when the server closed the connection first.
+inline bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Reads until the server closes or `timeout` passes; `closed` says which.
+inline std::string ReadUntilClose(int fd, std::chrono::milliseconds timeout,
+                           bool* closed) {
+  std::string got;
+  *closed = false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      *closed = true;
+      break;
+    }
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+inline int StatusOf(const std::string& response) {
+  if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12) return 0;
+  return std::stoi(response.substr(9, 3));
 }
 
 // A field of /proc/self/status in kB ("VmRSS", "RssAnon").
