@@ -25,10 +25,10 @@
 #include <thread>
 #include <vector>
 
-#include "http/error_json.h"
 #include "hardened_server.h"
-#include "libexport/store.h"
+#include "http/error_json.h"
 #include "libexport/http/export_routes.h"
+#include "libexport/store.h"
 #include "server_config.h"
 
 namespace {
@@ -45,7 +45,8 @@ class BacklogSSLServer : public httplib::SSLServer {
   void RaiseBacklog(int backlog) { ::listen(svr_sock_, backlog); }
 };
 
-libexport::app::HardenedServerOptions ConnectionOptions(const ServerConfig& config) {
+libexport::app::HardenedServerOptions ConnectionOptions(
+    const ServerConfig& config) {
   libexport::app::HardenedServerOptions o;
   o.max_connections = config.threads;
   o.request_timeout = std::chrono::seconds(config.request_timeout);

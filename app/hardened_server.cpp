@@ -24,14 +24,22 @@ constexpr size_t kReadChunk = 16 * 1024;
 
 const char* Reason(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 408: return "Request Timeout";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 408:
+      return "Request Timeout";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Error";
   }
 }
 
@@ -41,8 +49,8 @@ std::string ClosingResponse(int status, std::string_view code,
                             std::string_view message,
                             std::string_view extra_header = {}) {
   std::string body = libexport::http::ErrorJson(status, code, message);
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " " +
-                    Reason(status) + "\r\n";
+  std::string out =
+      "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) + "\r\n";
   out.append(extra_header);
   out.append("Content-Type: application/json; charset=utf-8\r\n");
   out.append("Cache-Control: no-store\r\nConnection: close\r\n");
@@ -205,9 +213,12 @@ class HardenedServer::Connection : public httplib::Stream {
 
   bool BodyDone() const {
     switch (framing_) {
-      case BodyFraming::kNone: return true;
-      case BodyFraming::kLength: return remaining_ == 0;
-      case BodyFraming::kChunked: return chunk_state_ == ChunkState::kDone;
+      case BodyFraming::kNone:
+        return true;
+      case BodyFraming::kLength:
+        return remaining_ == 0;
+      case BodyFraming::kChunked:
+        return chunk_state_ == ChunkState::kDone;
     }
     return true;
   }
@@ -271,8 +282,8 @@ class HardenedServer::Connection : public httplib::Stream {
 
   ssize_t write(const char* ptr, size_t size) override {
     std::string_view data(ptr, size);
-    if (expect_head_ && data.substr(0, 7) == "HTTP/1." &&
-        data.size() >= 16 && data.substr(data.size() - 4) == "\r\n\r\n") {
+    if (expect_head_ && data.substr(0, 7) == "HTTP/1." && data.size() >= 16 &&
+        data.substr(data.size() - 4) == "\r\n\r\n") {
       return WriteHead(data) ? static_cast<ssize_t>(size) : -1;
     }
     if (dechunk_) return Dechunk(data) ? static_cast<ssize_t>(size) : -1;
@@ -303,7 +314,7 @@ class HardenedServer::Connection : public httplib::Stream {
     kData,       // remaining_ bytes of chunk data
     kDataCr,     // CR expected after the data
     kDataLf,
-    kTrailer,    // a trailer line (or the final blank line) after chunk 0
+    kTrailer,  // a trailer line (or the final blank line) after chunk 0
     kTrailerLf,
     kDone,
   };
@@ -342,7 +353,8 @@ class HardenedServer::Connection : public httplib::Stream {
     if (Buffered() == 0) {
       auto now = Clock::now();
       if (now >= body_deadline_) return -1;
-      auto left = std::chrono::duration_cast<milliseconds>(body_deadline_ - now);
+      auto left =
+          std::chrono::duration_cast<milliseconds>(body_deadline_ - now);
       pollfd p{sock_, POLLIN, 0};
       int r = poll(&p, 1,
                    static_cast<int>(std::min(left, read_timeout_).count()) + 1);
@@ -592,10 +604,9 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
 
   if (ConnectionPool::Refusing()) {
     // On the accepting thread: no read, no wait for a slow reader.
-    std::string reply =
-        ClosingResponse(503, "over_capacity",
-                        "every connection slot is taken; retry shortly",
-                        "Retry-After: 1\r\n");
+    std::string reply = ClosingResponse(
+        503, "over_capacity", "every connection slot is taken; retry shortly",
+        "Retry-After: 1\r\n");
     send(sock, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     shutdown(sock, SHUT_WR);
     char drain[4096];
@@ -645,12 +656,11 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
         bool line = conn.RequestLineTooLong(options_.head);
         status = line ? 414 : 431;
         code = line ? "uri_too_long" : "header_too_large";
-        message = line ? "the request line exceeds " +
-                             std::to_string(options_.head.max_request_line) +
-                             " bytes"
-                       : "the request head exceeds " +
-                             std::to_string(options_.head.max_head_bytes) +
-                             " bytes";
+        message =
+            line ? "the request line exceeds " +
+                       std::to_string(options_.head.max_request_line) + " bytes"
+                 : "the request head exceeds " +
+                       std::to_string(options_.head.max_head_bytes) + " bytes";
         counters_.heads_rejected.fetch_add(1);
       } else {
         message = "a line of the request head ends in LF without CR";
@@ -669,8 +679,8 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
     }
     ++served;
     counters_.requests.fetch_add(1);
-    bool last = served >= keep_alive_max_count_ || head.client_close ||
-                Stopping();
+    bool last =
+        served >= keep_alive_max_count_ || head.client_close || Stopping();
     conn.BeginRequest(head, started + request_deadline());
     bool connection_closed = false;
     bool ok = process_request(conn, last, connection_closed, nullptr);

@@ -9,8 +9,20 @@ namespace {
 bool IsTchar(unsigned char c) {
   if (std::isalnum(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*':
-    case '+': case '-': case '.': case '^': case '_': case '`': case '|':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
     case '~':
       return true;
     default:
@@ -29,7 +41,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 std::string_view TrimOws(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -123,9 +136,9 @@ RequestHead ParseRequestHead(std::string_view head,
   std::string_view method = line.substr(0, sp1);
   std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   std::string_view version = line.substr(sp2 + 1);
-  if (method.empty() ||
-      !std::all_of(method.begin(), method.end(),
-                   [](char c) { return IsTchar(static_cast<unsigned char>(c)); })) {
+  if (method.empty() || !std::all_of(method.begin(), method.end(), [](char c) {
+        return IsTchar(static_cast<unsigned char>(c));
+      })) {
     return Reject(400, "bad_request", "the request method is not a token");
   }
   for (char ch : target) {
@@ -189,9 +202,9 @@ RequestHead ParseRequestHead(std::string_view head,
     for (char ch : value) {
       unsigned char c = static_cast<unsigned char>(ch);
       if ((c < 0x20 && c != '\t') || c == 0x7f) {
-        return Reject(400, "bad_request",
-                      "header " + std::string(name) +
-                          ": contains a control character");
+        return Reject(
+            400, "bad_request",
+            "header " + std::string(name) + ": contains a control character");
       }
     }
     if (EqualsIgnoreCase(name, "Content-Length")) {
@@ -199,9 +212,8 @@ RequestHead ParseRequestHead(std::string_view head,
         return Reject(400, "bad_request", "duplicate Content-Length header");
       }
       if (value.empty() || value.size() > 18 ||
-          !std::all_of(value.begin(), value.end(), [](char c) {
-            return c >= '0' && c <= '9';
-          })) {
+          !std::all_of(value.begin(), value.end(),
+                       [](char c) { return c >= '0' && c <= '9'; })) {
         return Reject(400, "bad_request",
                       "Content-Length: not a decimal number");
       }
@@ -228,9 +240,11 @@ RequestHead ParseRequestHead(std::string_view head,
                     "Content-Length together with Transfer-Encoding");
     }
     if (h.http10) {
-      return Reject(400, "bad_request", "Transfer-Encoding in an HTTP/1.0 request");
+      return Reject(400, "bad_request",
+                    "Transfer-Encoding in an HTTP/1.0 request");
     }
-    if (transfer_encodings > 1 || !EqualsIgnoreCase(transfer_encoding, "chunked")) {
+    if (transfer_encodings > 1 ||
+        !EqualsIgnoreCase(transfer_encoding, "chunked")) {
       return Reject(501, "not_implemented",
                     "Transfer-Encoding: only `chunked` is supported");
     }

@@ -1,5 +1,7 @@
 // The built binaries end to end: exportd (plain and HTTPS, SIGTERM),
 // `exportctl request` (and its --print-curl shell), the embedding example.
+#include <atomic>
+
 #include "demo_data.h"
 #include "http_test_util.h"
 #include "shop_fixture.h"
@@ -29,9 +31,14 @@ struct Exportd {
     INFO(banner);
     port = PortFromBanner(banner);
     REQUIRE(port > 0);
+    size_t health = banner.find("/healthz on http://127.0.0.1:");
+    if (health != std::string::npos) {
+      health_port = std::atoi(banner.c_str() + health + 29);
+    }
   }
   std::unique_ptr<Child> child;
   int port = 0;
+  int health_port = 0;  // --health-listen
 };
 
 std::string Exportctl(const std::string& args, int* status) {
@@ -209,6 +216,70 @@ TEST_CASE("the embedding example serves its own route and the export",
   auto other = c.Get("/not-mounted");
   REQUIRE(other);
   CHECK(other->status == 404);
+}
+
+}  // namespace libexport::testing
+
+namespace libexport::testing {
+
+TEST_CASE("SIGTERM completes while a slowloris client is connected",
+          "[exportd][regression]") {
+  ShopDir shop;
+  Exportd d(shop.store_dir(), shop.dir.Sub("exportd.log"));
+  // A header byte every 200 ms: never idle, never finished.
+  std::atomic<bool> stop{false};
+  std::thread slow([&] {
+    int fd = Connect(d.port);
+    SendAll(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    while (!stop && SendAll(fd, "a")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    close(fd);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto start = std::chrono::steady_clock::now();
+  d.child->Signal(SIGTERM);
+  int rc = d.child->Wait(std::chrono::seconds(5));
+  auto took = std::chrono::steady_clock::now() - start;
+  stop = true;
+  slow.join();
+  CHECK(rc == 0);
+  CHECK(took < std::chrono::seconds(3));
+}
+
+TEST_CASE(
+    "/healthz is answered on its own listener while the main port is full",
+    "[exportd]") {
+  ShopDir shop;
+  Exportd d(shop.store_dir(), shop.dir.Sub("exportd.log"),
+            {"--threads", "2", "--health-listen", "127.0.0.1:0"});
+  int health_port = d.health_port;
+  REQUIRE(health_port > 0);
+  // Two slow clients take both connection slots of the main port.
+  std::vector<int> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.push_back(Connect(d.port));
+    SendAll(slow.back(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  int fd = Connect(d.port);
+  bool closed = false;
+  std::string main_reply = ReadUntilClose(fd, std::chrono::seconds(1), &closed);
+  close(fd);
+  CHECK(StatusOf(main_reply) == 503);
+  httplib::Client health("127.0.0.1", health_port);
+  auto res = health.Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->body == "{\"status\":\"ok\"}");
+  auto metrics = health.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("libexport_http_connections_refused_total 1\n") !=
+        std::string::npos);
+  auto other = health.Post("/v1/recommender/pin/shop/scopes/export");
+  REQUIRE(other);
+  CHECK(other->status == 404);
+  for (int s : slow) close(s);
 }
 
 }  // namespace libexport::testing

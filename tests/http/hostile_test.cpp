@@ -115,8 +115,9 @@ TEST_CASE("slowloris clients do not starve others while workers remain",
   for (auto& t : slow) t.join();
 }
 
-TEST_CASE("past the connection cap a new client gets 503 with Retry-After at once",
-          "[http][hostile]") {
+TEST_CASE(
+    "past the connection cap a new client gets 503 with Retry-After at once",
+    "[http][hostile]") {
   // 8 connection slots, all held by idle connections (keep-alive 30 s,
   // so only the pressure rule, 1.5 s here, can close them).
   TestStore store;

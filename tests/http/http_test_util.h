@@ -112,8 +112,8 @@ class LiveServer {
   std::unique_ptr<libexport::http::ExportRoutes> routes;
 
  private:
-  static app::HardenedServerOptions WithMax(
-      app::HardenedServerOptions o, int max_connections) {
+  static app::HardenedServerOptions WithMax(app::HardenedServerOptions o,
+                                            int max_connections) {
     o.max_connections = max_connections;
     return o;
   }
@@ -127,8 +127,8 @@ inline httplib::Headers SignedHeaders(
     const std::string& tracker, const std::string& key, const std::string& path,
     const std::string& date = FormatHttpDate(kNow),
     const std::string& content_type = kJsonType) {
-  auto h = libexport::http::SignRequest(tracker, key, "POST", path, content_type,
-                                       date);
+  auto h = libexport::http::SignRequest(tracker, key, "POST", path,
+                                        content_type, date);
   return {{"Date", h.date}, {"Authorization", h.authorization}};
 }
 
@@ -178,7 +178,7 @@ inline bool SendAll(int fd, std::string_view data) {
 
 // Reads until the server closes or `timeout` passes; `closed` says which.
 inline std::string ReadUntilClose(int fd, std::chrono::milliseconds timeout,
-                           bool* closed) {
+                                  bool* closed) {
   std::string got;
   *closed = false;
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -11,7 +11,12 @@
 
 namespace libexport::http {
 
-// `s` as a JSON string literal, quotes included (control bytes escaped).
+// `s` with each byte that is not part of a well-formed UTF-8 sequence
+// replaced by U+FFFD: error bodies echo request bytes and must stay JSON.
+std::string ValidUtf8(std::string_view s);
+
+// `s` as a JSON string literal, quotes included (control bytes escaped,
+// invalid UTF-8 replaced as ValidUtf8 does).
 std::string JsonQuote(std::string_view s);
 
 // An error body; `parameter` (the offending query parameter) is added when

@@ -152,11 +152,34 @@ void SetBody(const httplib::Request& req, httplib::Response& res,
 
 }  // namespace
 
+namespace {
+
+// Request bytes in the log: control characters, spaces, non-ASCII and '\\'
+// as \xHH, so a request target cannot move the terminal's cursor, fake a
+// log line or split a field.
+void AppendLogField(std::string* out, std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7f || c == '\\') {
+      out->append("\\x");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 15]);
+    } else {
+      out->push_back(ch);
+    }
+  }
+}
+
+}  // namespace
+
 std::string FormatAccessLogLine(const AccessLogEntry& e) {
   char duration[32];
   std::snprintf(duration, sizeof(duration), "%.3f", e.duration_ms);
   std::string line;
-  line.append(e.method).append(" ").append(e.path);
+  AppendLogField(&line, e.method);
+  line.append(" ");
+  AppendLogField(&line, e.path);
   line.append(" tracker=").append(e.tracker_id.empty() ? "-" : e.tracker_id);
   line.append(" status=").append(std::to_string(e.status));
   line.append(" bytes=").append(std::to_string(e.bytes));
@@ -395,7 +418,11 @@ httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
   }
   // The export route. A request that carries a body goes on to the POST
   // route, which reads (and discards) the body under a cap first.
-  if (req.method == "POST" && HasBody(req)) return HR::Unhandled;
+  // A multipart/form-data body is not read at all (httplib would parse it
+  // into parts, and a plain reader gets no callback for them): answered
+  // here, the body left to the connection (drained or closed).
+  if (req.method == "POST" && HasBody(req) && !req.is_multipart_form_data())
+    return HR::Unhandled;
   HandleExport(req, res, route.tracker_id, start);
   return HR::Handled;
 }

@@ -6,6 +6,7 @@
 #include <openssl/params.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 
 namespace libexport::http {
@@ -209,18 +210,24 @@ AuthResult PrecheckAuth(const AuthInput& input, std::string_view path_tracker,
                 "'Sun, 29 Nov 2026 18:54:39 GMT'");
   }
   r.date = *date;
-  // Whole seconds: an HTTP date has no fraction, so compare it with now
-  // truncated to the second.
-  int64_t delta = date->seconds - now.seconds;
-  if (delta < -max_skew_seconds) {
+  // Exactly +-max_skew: the date (whole seconds) against now with its
+  // fraction, so a date 5.9 s old is outside a 5 s window.
+  const int64_t kNs = 1'000'000'000;
+  int64_t delta_ns = (date->seconds - now.seconds) * kNs - now.nanos;
+  auto seconds = [](int64_t ns) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e9);
+    return std::string(buf);
+  };
+  if (delta_ns < -max_skew_seconds * kNs) {
     return Fail(std::move(r), AuthCheck::kDateTooOld,
-                "the Date header is " + std::to_string(-delta) +
+                "the Date header is " + seconds(-delta_ns) +
                     " s behind the server clock; at most " +
                     std::to_string(max_skew_seconds) + " s are allowed");
   }
-  if (delta > max_skew_seconds) {
+  if (delta_ns > max_skew_seconds * kNs) {
     return Fail(std::move(r), AuthCheck::kDateInFuture,
-                "the Date header is " + std::to_string(delta) +
+                "the Date header is " + seconds(delta_ns) +
                     " s ahead of the server clock; at most " +
                     std::to_string(max_skew_seconds) + " s are allowed");
   }

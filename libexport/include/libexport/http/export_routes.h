@@ -60,7 +60,10 @@ struct AccessLogEntry {
   std::string abort_reason;
 };
 
-// `method path tracker=T status=S bytes=B duration_ms=D[ aborted=REASON]`
+// `method path tracker=T status=S bytes=B duration_ms=D[ aborted=REASON]`;
+// in method and path, control characters, spaces, '\\' and non-ASCII bytes
+// are written as \xHH (a request target cannot inject terminal escapes or
+// fake a line).
 std::string FormatAccessLogLine(const AccessLogEntry& entry);
 
 struct ExportRoutesOptions {
