@@ -58,6 +58,16 @@ def nginx_config(template, tmp, port, upstream_port):
     return text
 
 
+def worker_rss_kb(master_pid):
+    """The summed RSS of nginx's worker processes."""
+    try:
+        with open("/proc/%d/task/%d/children" % (master_pid, master_pid)) as f:
+            pids = [int(p) for p in f.read().split()]
+    except OSError:
+        return -1
+    return sum(A.rss_kb(p) for p in pids)
+
+
 def main():
     exportd, exportctl, template, http_api = sys.argv[1:5]
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -88,15 +98,18 @@ def main():
         time.sleep(0.5)
         base = A.check_legit("baseline through nginx", A.legit_series(port, d.key, 2.0))
         rss0 = A.rss_kb(d.pid)
-        print("%-40s legit n=%2d p50 %6.1f ms max %6.1f ms  exportd RSS %d kB" %
+        nginx0 = worker_rss_kb(proc.pid)
+        print("%-40s legit n=%2d p50 %6.1f ms max %6.1f ms  exportd RSS %d kB, "
+              "nginx worker RSS %d kB" %
               ("baseline through nginx", base["n"], base["p50_ms"], base["max_ms"],
-               rss0), flush=True)
+               rss0, nginx0), flush=True)
 
         with A.Crowd(port, idle=1000, slow=200) as crowd:
             time.sleep(0.5)
             results = A.legit_series(port, d.key, 5.0)
             held = crowd.held()
             rss1 = A.rss_kb(d.pid)
+            nginx1 = worker_rss_kb(proc.pid)
             open_conns = d.metric("libexport_http_connections_open")
         s = A.check_legit("1,000 idle + 200 slowloris via nginx", results,
                           allow_503=False)
@@ -104,9 +117,11 @@ def main():
             A.fail("exportd behind nginx: RSS %d -> %d kB, %d connections open" %
                    (rss0, rss1, open_conns))
         print("%-40s held %4d  legit n=%2d p50 %6.1f ms max %6.1f ms %s  exportd RSS "
-              "%d -> %d kB, exportd connections open %d" %
+              "%d -> %d kB, exportd connections open %d; nginx worker RSS %d -> %d kB "
+              "(%.1f kB/conn)" %
               ("1,000 idle + 200 slowloris via nginx", held, s["n"], s["p50_ms"],
-               s["max_ms"], s["statuses"], rss0, rss1, open_conns), flush=True)
+               s["max_ms"], s["statuses"], rss0, rss1, open_conns, nginx0, nginx1,
+               (nginx1 - nginx0) / held if held else 0), flush=True)
 
         line = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (256 << 20)
         statuses = []
