@@ -98,8 +98,6 @@ class HardenedServer : public httplib::Server {
   // socket is protected, so this re-listens (Linux accepts it).
   void RaiseBacklog(int backlog);
 
-  class Connection;  // the per-connection Stream (hardened_server.cpp)
-
  private:
   bool process_and_close_socket(socket_t sock) override;
   bool Stopping() const { return svr_sock_ == INVALID_SOCKET; }
