@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cli.h"
 #include "exportctl.h"
-#include "request_command.h"
 
 namespace {
 
@@ -21,10 +21,11 @@ namespace {
 void ReexecWithHugePageHeap(int argc, char** argv) {
   std::string command;
   for (int i = 1; i < argc && command.empty(); ++i) {
-    if (std::string(argv[i]) == "--store") {
+    const std::string word = argv[i];
+    if (word == "--store") {
       ++i;
-    } else {
-      command = argv[i];
+    } else if (!word.starts_with("-")) {
+      command = word;
     }
   }
   if (command != "import" && command != "demo") return;
@@ -45,9 +46,8 @@ int main(int argc, char** argv) {
   ReexecWithHugePageHeap(argc, argv);
   std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && args[0] == "request") {
-    return libexport::app::RunRequestCommand({args.begin() + 1, args.end()},
-                                             std::cout, std::cerr);
-  }
-  return libexport::app::RunExportctl(args, std::cin, std::cout, std::cerr);
+  // stdout through an FdOutBuf, so a failed write names its cause.
+  libexport::app::FdOutBuf stdout_buf(STDOUT_FILENO);
+  std::ostream out(&stdout_buf);
+  return libexport::app::RunExportctl(args, std::cin, out, std::cerr);
 }

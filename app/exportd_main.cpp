@@ -218,15 +218,9 @@ int Serve(httplib::Server& server, libexport::app::HardenedServer* hardened,
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   ServerConfig config;
-  bool help = false;
-  std::string error;
-  if (!libexport::app::ParseServerFlags(args, &config, &help, &error)) {
-    std::cerr << "exportd: " << error << "\n" << libexport::app::ServerUsage();
-    return 2;
-  }
-  if (help) {
-    std::cout << libexport::app::ServerUsage();
-    return 0;
+  if (auto code = libexport::app::ParseServerFlags(args, &config, std::cout,
+                                                   std::cerr)) {
+    return *code;
   }
 
   // Block the stop signals before any thread exists, so every thread

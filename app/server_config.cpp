@@ -2,134 +2,123 @@
 
 #include <charconv>
 
+#include "cli.h"
+
 namespace libexport::app {
 namespace {
 
-bool ParseInt(const std::string& text, int min, int* out) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v < min) {
-    return false;
-  }
-  *out = v;
+// "HOST:PORT" -> host, port; false for anything else.
+bool SplitListen(const std::string& v, std::string* host, int* port) {
+  const size_t colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  const char* begin = v.data() + colon + 1;
+  const char* end = v.data() + v.size();
+  int p = -1;
+  auto [at, ec] = std::from_chars(begin, end, p);
+  if (ec != std::errc() || at != end || p < 0 || p > 65535) return false;
+  *host = v.substr(0, colon);
+  *port = p;
   return true;
 }
 
 }  // namespace
 
-const char* ServerUsage() {
-  return "usage: exportd [flags]\n"
-         "  --store DIR               the store (default ./data/store)\n"
-         "  --listen HOST:PORT        (default 127.0.0.1:8080; port 0 picks "
-         "one)\n"
-         "  --threads N               the most connections open at once, "
-         "one\n"
-         "                            worker thread each, started on demand;"
-         "\n"
-         "                            past it 503 + Retry-After (default "
-         "1024)\n"
-         "  --request-timeout SECONDS the longest a request head and body "
-         "may\n"
-         "                            take to arrive, else 408 (default 10; "
-         "2 s\n"
-         "                            when 3/4 of the workers are busy)\n"
-         "  --max-header-bytes N      request line + headers, else 431 "
-         "(default\n"
-         "                            32768; a request line over 8192: 414)\n"
-         "  --health-listen HOST:PORT also serve /healthz and /metrics "
-         "there, on\n"
-         "                            their own workers (default: off)\n"
-         "  --max-clock-skew SECONDS  Date tolerance both ways (default 5)\n"
-         "  --read-timeout SECONDS    per read (default 5)\n"
-         "  --write-timeout SECONDS   per write (default 5)\n"
-         "  --keep-alive-timeout SECONDS  idle keep-alive (default 5)\n"
-         "  --max-stream-seconds N    cap on one export's streaming (default "
-         "300,\n"
-         "                            0: none)\n"
-         "  --shutdown-grace SECONDS  on SIGTERM/SIGINT, how long running "
-         "exports\n"
-         "                            may finish (default 10)\n"
-         "  --tls-cert FILE --tls-key FILE   serve HTTPS (TLS 1.2 minimum)\n"
-         "  --no-access-log           no per-request line on stderr\n";
-}
+std::optional<int> ParseServerFlags(const std::vector<std::string>& args,
+                                    ServerConfig* c, std::ostream& out,
+                                    std::ostream& err) {
+  CLI::App app(
+      "exportd: the HTTP sidecar. Serves the export endpoint, /healthz and "
+      "/metrics from a libexport store; SIGTERM or SIGINT stops it.",
+      "exportd");
+  app.set_version_flag("--version", "exportd " LIBEXPORT_VERSION);
+  app.set_config("--config", "",
+                 "read settings from FILE: `name = value` lines, a name being "
+                 "a flag without its dashes (store = \"/srv/store\")")
+      ->type_name("FILE");
+  app.allow_config_extras(false);
 
-bool ParseServerFlags(const std::vector<std::string>& args, ServerConfig* c,
-                      bool* help, std::string* error) {
-  *help = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= args.size()) {
-        *error = a + " needs a value";
-        return false;
-      }
-      *out = args[++i];
-      return true;
-    };
-    auto int_value = [&](int min, int* out) {
-      std::string v;
-      if (!value(&v)) return false;
-      if (!ParseInt(v, min, out)) {
-        *error = a + ": not a valid number: " + v;
-        return false;
-      }
-      return true;
-    };
-    bool ok = true;
-    if (a == "--help" || a == "-h") {
-      *help = true;
-      return true;
-    } else if (a == "--store") {
-      ok = value(&c->store);
-    } else if (a == "--listen" || a == "--health-listen") {
-      std::string v;
-      ok = value(&v);
-      if (ok) {
-        bool health = a == "--health-listen";
-        int* port = health ? &c->health_port : &c->port;
-        size_t colon = v.rfind(':');
-        if (colon == std::string::npos || colon == 0 ||
-            !ParseInt(v.substr(colon + 1), 0, port) || *port > 65535) {
-          *error = a + ": expected HOST:PORT, got " + v;
-          return false;
-        }
-        (health ? c->health_host : c->host) = v.substr(0, colon);
-      }
-    } else if (a == "--threads") {
-      ok = int_value(1, &c->threads);
-    } else if (a == "--request-timeout") {
-      ok = int_value(1, &c->request_timeout);
-    } else if (a == "--max-header-bytes") {
-      ok = int_value(1024, &c->max_header_bytes);
-    } else if (a == "--max-clock-skew") {
-      ok = int_value(0, &c->max_clock_skew);
-    } else if (a == "--read-timeout") {
-      ok = int_value(1, &c->read_timeout);
-    } else if (a == "--write-timeout") {
-      ok = int_value(1, &c->write_timeout);
-    } else if (a == "--keep-alive-timeout") {
-      ok = int_value(1, &c->keep_alive_timeout);
-    } else if (a == "--max-stream-seconds") {
-      ok = int_value(0, &c->max_stream_seconds);
-    } else if (a == "--shutdown-grace") {
-      ok = int_value(0, &c->shutdown_grace);
-    } else if (a == "--tls-cert") {
-      ok = value(&c->tls_cert);
-    } else if (a == "--tls-key") {
-      ok = value(&c->tls_key);
-    } else if (a == "--no-access-log") {
-      c->access_log = false;
-    } else {
-      *error = "unknown flag: " + a;
-      return false;
-    }
-    if (!ok) return false;
+  app.add_option("--store", c->store, "the store directory")
+      ->capture_default_str();
+  const CLI::Validator host_port(
+      [](std::string& v) {
+        std::string host;
+        int port = 0;
+        return SplitListen(v, &host, &port) ? std::string()
+                                            : "expected HOST:PORT, got " + v;
+      },
+      "HOST:PORT");
+  std::string listen = c->host + ":" + std::to_string(c->port);
+  app.add_option("--listen", listen,
+                 "HOST:PORT to listen on; port 0 picks a free one (printed "
+                 "at start)")
+      ->capture_default_str()
+      ->check(host_port);
+  std::string health_listen;
+  app.add_option("--health-listen", health_listen,
+                 "also serve /healthz and /metrics on HOST:PORT, on workers "
+                 "of their own (default: off)")
+      ->check(host_port);
+  app.add_option("--threads", c->threads,
+                 "the most connections open at once, one worker thread each, "
+                 "started on demand; past it 503 + Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--request-timeout", c->request_timeout,
+                 "SECONDS a request head and body may take to arrive, else "
+                 "408 (2 s when 3/4 of the workers are busy)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-header-bytes", c->max_header_bytes,
+                 "request line + headers, else 431 (a request line over 8192: "
+                 "414)")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 1 << 30));
+  app.add_option("--max-clock-skew", c->max_clock_skew,
+                 "SECONDS a request's Date may differ from the clock, both "
+                 "ways")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--read-timeout", c->read_timeout, "SECONDS per read")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--write-timeout", c->write_timeout, "SECONDS per write")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--keep-alive-timeout", c->keep_alive_timeout,
+                 "SECONDS an idle keep-alive connection stays open")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-stream-seconds", c->max_stream_seconds,
+                 "cap on one export's streaming (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--shutdown-grace", c->shutdown_grace,
+                 "SECONDS running exports may finish after SIGTERM/SIGINT")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  CLI::Option* cert =
+      app.add_option("--tls-cert", c->tls_cert,
+                     "serve HTTPS (TLS 1.2 minimum) with this PEM certificate");
+  CLI::Option* key =
+      app.add_option("--tls-key", c->tls_key, "the certificate's PEM key");
+  cert->check(CLI::ExistingFile)->needs(key);
+  key->check(CLI::ExistingFile)->needs(cert);
+  app.add_flag("--access-log,!--no-access-log", c->access_log,
+               "one line per request on stderr (default: on)");
+  app.footer(ExitCodesHelp(false) +
+             "\nSettings come from, first to last: the flag, the --config "
+             "file, the environment\n(EXPORTD_ and the flag's name in upper "
+             "snake case: EXPORTD_STORE, EXPORTD_LISTEN, ...),\nthe default.");
+  SetEnvNames(app, "EXPORTD_");
+
+  if (auto code = ParseCommandLine(app, args, "exportd", out, err)) {
+    return code;
   }
-  if (c->tls_cert.empty() != c->tls_key.empty()) {
-    *error = "--tls-cert and --tls-key go together";
-    return false;
+  SplitListen(listen, &c->host, &c->port);  // both checked above
+  if (!health_listen.empty()) {
+    SplitListen(health_listen, &c->health_host, &c->health_port);
   }
-  return true;
+  return std::nullopt;
 }
 
 }  // namespace libexport::app

@@ -1,7 +1,10 @@
-// exportd's command line: flags into a ServerConfig, and the usage text.
+// exportd's settings: from flags, EXPORTD_* environment variables or a
+// --config file, through one CLI11 parser.
 #ifndef LIBEXPORT_APP_SERVER_CONFIG_H_
 #define LIBEXPORT_APP_SERVER_CONFIG_H_
 
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -38,12 +41,16 @@ struct ServerConfig {
   bool access_log = true;
 };
 
-// Parses argv[1..]. On error returns false and sets `error`; `help` is set
-// for --help.
-bool ParseServerFlags(const std::vector<std::string>& args,
-                      ServerConfig* config, bool* help, std::string* error);
-
-const char* ServerUsage();
+// Parses the words after the program name into `config`. Each setting comes
+// from, first to last: its flag, the --config file (`name = value` lines,
+// the flag's name without dashes), the environment (EXPORTD_ and the flag's
+// name in upper snake case), the default. Returns nullopt when exportd
+// should start; otherwise the exit code, having written the help (--help,
+// --version) to `out` or a usage error naming the flag, setting or file to
+// `err`.
+std::optional<int> ParseServerFlags(const std::vector<std::string>& args,
+                                    ServerConfig* config, std::ostream& out,
+                                    std::ostream& err);
 
 }  // namespace libexport::app
 

@@ -3,49 +3,9 @@
 #include <atomic>
 
 #include "demo_data.h"
-#include "http_test_util.h"
-#include "shop_fixture.h"
+#include "program_test_util.h"
 
 namespace libexport::testing {
-namespace {
-
-// A shop store on disk, closed again so that only the child uses it.
-struct ShopDir {
-  ShopDir() {
-    auto opened = Store::Open(store_dir());
-    REQUIRE_OK(opened);
-    LoadShop(**opened);
-  }
-  std::string store_dir() const { return dir.Sub("store"); }
-  TempDir dir;
-};
-
-struct Exportd {
-  Exportd(const std::string& store_dir, const std::string& log_path,
-          std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {EXPORTD_BIN, "--store", store_dir,
-                                     "--listen", "127.0.0.1:0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    child = std::make_unique<Child>(argv, log_path);
-    std::string banner = child->ReadLine(std::chrono::seconds(10));
-    INFO(banner);
-    port = PortFromBanner(banner);
-    REQUIRE(port > 0);
-    size_t health = banner.find("/healthz on http://127.0.0.1:");
-    if (health != std::string::npos) {
-      health_port = std::atoi(banner.c_str() + health + 29);
-    }
-  }
-  std::unique_ptr<Child> child;
-  int port = 0;
-  int health_port = 0;  // --health-listen
-};
-
-std::string Exportctl(const std::string& args, int* status) {
-  return RunShell(std::string(EXPORTCTL_BIN) + " " + args, status);
-}
-
-}  // namespace
 
 TEST_CASE("exportd answers exportctl request with exportctl export's bytes",
           "[exportd]") {

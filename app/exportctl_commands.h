@@ -1,0 +1,68 @@
+// The pieces of exportctl: each command group adds its subcommands (flags,
+// help) to the one CLI11 parser and, when chosen, leaves the action that
+// runs it. exportctl.cpp puts them together.
+#ifndef LIBEXPORT_APP_EXPORTCTL_COMMANDS_H_
+#define LIBEXPORT_APP_EXPORTCTL_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "libexport/store.h"
+
+namespace libexport::app {
+
+// One run of exportctl: its streams and the store it works on.
+class Session {
+ public:
+  Session(std::istream& in, std::ostream& out, std::ostream& err)
+      : in(in), out(out), err(err) {}
+
+  // Opens the store at `store_dir`; `create` only for commands that make
+  // data. Throws Failure.
+  std::shared_ptr<Store> OpenStore(bool create) const;
+
+  // Throws Failure with the status' text when it is not ok.
+  static void Check(const Status& status);
+
+  // The whole of `file` ("-": stdin). Throws Failure naming the cause
+  // ("cannot read x.json: No such file or directory").
+  std::string ReadInput(const std::string& file) const;
+
+  // Throws Failure ("write error: ...") when `out` failed.
+  void CheckOutput() const;
+
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+  std::string store_dir = "./data/store";
+};
+
+// What the chosen subcommand does; returns the exit code.
+using Action = std::function<int()>;
+
+// Each adds its subcommands to `app`; the chosen one sets `*action`.
+// `session` and `action` outlive the parse and the action.
+void AddTrackerCommands(CLI::App& app, Session& session, Action* action);
+void AddDataCommands(CLI::App& app, Session& session, Action* action);
+void AddStoreCommands(CLI::App& app, Session& session, Action* action);
+void AddRequestCommand(CLI::App& app, Session& session, Action* action);
+
+// The filter and pruning flags of `export` and `request`: the export
+// endpoint's query parameters. The filters may repeat.
+struct ExportFlags {
+  std::vector<std::string> model, tag, target_type, target_identity;
+  bool remove_expired_pins = false;
+  bool remove_nonexisting_item_pins = false;
+
+  // (name, value) query parameters in a fixed order: model, tag,
+  // target_type, target_identity, then the switches.
+  std::vector<std::pair<std::string, std::string>> Params() const;
+};
+void AddExportFlags(CLI::App& command, ExportFlags* flags);
+
+}  // namespace libexport::app
+
+#endif  // LIBEXPORT_APP_EXPORTCTL_COMMANDS_H_

@@ -1,0 +1,253 @@
+// exportctl import, catalog add|remove, export, pinned-by: the data of one
+// tracker.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "cli.h"
+#include "exportctl_commands.h"
+
+namespace libexport::app {
+namespace {
+
+// An import document. A regular file is mapped read-only: no copy, and no
+// fresh memory to fault in and zero (that costs more than the parse on
+// some VMs). Stdin and anything that cannot be mapped are read whole.
+// (Truncating the file while it is imported kills the process with SIGBUS;
+// it does not corrupt the store: nothing is committed.)
+class Input {
+ public:
+  Input(const Session& s, const std::string& file) {
+    if (file == "-" || !Map(file)) data_ = s.ReadInput(file);
+  }
+  Input(const Input&) = delete;
+  Input& operator=(const Input&) = delete;
+  ~Input() {
+    if (map_ != nullptr) ::munmap(map_, size_);
+  }
+  std::string_view view() const {
+    return map_ != nullptr
+               ? std::string_view(static_cast<const char*>(map_), size_)
+               : std::string_view(data_);
+  }
+
+ private:
+  bool Map(const std::string& file) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      const size_t size = static_cast<size_t>(st.st_size);
+      void* p =
+          ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (p != MAP_FAILED) {
+        map_ = p;
+        size_ = size;
+      }
+    }
+    ::close(fd);
+    return map_ != nullptr;
+  }
+
+  std::string data_;
+  void* map_ = nullptr;
+  size_t size_ = 0;
+};
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream s(text);
+  std::string line;
+  while (std::getline(s, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string Dashed(std::string s) {
+  std::replace(s.begin(), s.end(), '_', '-');
+  return s;
+}
+
+struct ImportFlags {
+  std::string tracker;
+  std::string file;
+  std::string format;  // json, ndjson or empty (detected)
+  std::string on_conflict = "raise";
+};
+
+int RunImport(Session& s, const ImportFlags& f) {
+  ImportOptions options;
+  options.now = SystemNow();
+  if (f.format == "json") options.format = ImportFormat::kJson;
+  if (f.format == "ndjson") options.format = ImportFormat::kNdjson;
+  if (f.on_conflict == "ignore") options.on_conflict = OnConflict::kIgnore;
+  if (f.on_conflict == "override") options.on_conflict = OnConflict::kOverride;
+  Input input(s, f.file);
+  auto store = s.OpenStore(false);
+  const bool tty = &s.err == &std::cerr && isatty(STDERR_FILENO);
+  if (tty) {
+    options.progress = [&s](size_t done, size_t total) {
+      int pct = total ? static_cast<int>(done * 100 / total) : 100;
+      std::string bar(pct / 4, '#');
+      bar.resize(25, ' ');
+      s.err << "\rimporting [" << bar << "] " << pct << "% (" << done << "/"
+            << total << ")" << std::flush;
+    };
+  }
+  ImportReport report;
+  Status st = store->Import(f.tracker, input.view(), options, &report);
+  if (tty) s.err << "\n";
+  if (!st.ok()) {
+    s.err << "exportctl: import failed: " << st.message() << "\n";
+    size_t shown = 0;
+    for (const auto& e : report.errors) {
+      if (++shown > 100) {
+        s.err << "  ... and " << report.errors.size() - 100 << " more\n";
+        break;
+      }
+      s.err << "  " << e.location << ": "
+            << (e.field.empty() ? "" : e.field + ": ") << e.message << "\n";
+    }
+    return kExitFailure;
+  }
+  s.out << "imported " << report.inserted << " new, " << report.replaced
+        << " replaced, " << report.skipped << " skipped\n";
+  return kExitOk;
+}
+
+struct ExportCommandFlags {
+  std::string tracker;
+  ExportFlags filters;
+  std::string now;
+};
+
+int RunExport(Session& s, const ExportCommandFlags& f) {
+  Timestamp now = SystemNow();
+  if (!f.now.empty()) {
+    auto t = ParseRfc3339(f.now);
+    if (!t.ok()) throw UsageError{"--now: " + t.status().message()};
+    now = t->time;
+  }
+  // The flags become the endpoint's query parameters, so the command line
+  // and HTTP validate alike.
+  auto query = ParseExportQuery(f.tracker, f.filters.Params(), now);
+  if (!query.ok()) {
+    throw UsageError{"--" + Dashed(query.status().field()) + ": " +
+                     query.status().message()};
+  }
+  auto store = s.OpenStore(false);
+  class OstreamSink : public ExportSink {
+   public:
+    explicit OstreamSink(std::ostream& o) : o_(o) {}
+    bool Write(std::string_view chunk) override {
+      o_.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      return static_cast<bool>(o_);
+    }
+
+   private:
+    std::ostream& o_;
+  } sink(s.out);
+  Status st = store->Export(*query, sink);
+  // A sink stops only when stdout failed: say why.
+  s.CheckOutput();
+  Session::Check(st);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddDataCommands(CLI::App& app, Session& s, Action* action) {
+  auto imp = std::make_shared<ImportFlags>();
+  CLI::App* import = app.add_subcommand(
+      "import", "load customizations into a tracker, all or nothing");
+  import->add_option("TRACKER", imp->tracker, "the tracker id")->required();
+  import
+      ->add_option("FILE", imp->file,
+                   "an export document or NDJSON file; - reads stdin")
+      ->required();
+  import
+      ->add_option("--format", imp->format,
+                   "json ({\"results\":[...]}) or ndjson (default: detected)")
+      ->check(CLI::IsMember({"json", "ndjson"}));
+  import
+      ->add_option("--on-conflict", imp->on_conflict,
+                   "what an id already stored does: raise (fail), ignore "
+                   "(keep it) or override")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"raise", "ignore", "override"}));
+  import->callback([&s, action, imp] {
+    *action = [&s, imp] { return RunImport(s, *imp);
+};
+}  // namespace libexport::app
+);
+
+CLI::App* catalog = app.add_subcommand(
+    "catalog", "add or remove item identities of a tracker's catalog");
+catalog->require_subcommand(1);
+for (const bool add : {true, false}) {
+  struct CatalogFlags {
+    std::string tracker;
+    std::string file;
+  };
+  auto cf = std::make_shared<CatalogFlags>();
+  CLI::App* sub = catalog->add_subcommand(
+      add ? "add" : "remove",
+      add ? "add the identities in FILE (one per line)"
+          : "remove the identities in FILE (one per line)");
+  sub->add_option("TRACKER", cf->tracker, "the tracker id")->required();
+  sub->add_option("FILE", cf->file, "one identity per line; - reads stdin")
+      ->required();
+  sub->callback([&s, action, cf, add] {
+    *action = [&s, cf, add] {
+      std::vector<std::string> ids = Lines(s.ReadInput(cf->file));
+      auto store = s.OpenStore(false);
+      uint64_t changed = 0;
+      Session::Check(
+          add ? store->AddCatalogItems(cf->tracker, ids, &changed)
+              : store->RemoveCatalogItems(cf->tracker, ids, &changed));
+      s.out << (add ? "added " : "removed ") << changed << " of " << ids.size()
+            << " identities\n";
+      return kExitOk;
+    };
+  });
+}
+
+auto ex = std::make_shared<ExportCommandFlags>();
+CLI::App* exp = app.add_subcommand(
+    "export",
+    "write a tracker's export document to stdout (the endpoint's bytes)");
+exp->add_option("TRACKER", ex->tracker, "the tracker id")->required();
+AddExportFlags(*exp, &ex->filters);
+exp->add_option("--now", ex->now,
+                "evaluate expiry and `available` at this RFC 3339 time "
+                "(default: now)");
+exp->callback([&s, action, ex] {
+  *action = [&s, ex] { return RunExport(s, *ex); };
+});
+
+struct PinnedFlags {
+  std::string tracker;
+  std::string item;
+};
+auto pf = std::make_shared<PinnedFlags>();
+CLI::App* pinned =
+    app.add_subcommand("pinned-by", "ids of the customizations that pin ITEM");
+pinned->add_option("TRACKER", pf->tracker, "the tracker id")->required();
+pinned->add_option("ITEM", pf->item, "an item identity")->required();
+pinned->callback([&s, action, pf] {
+  *action = [&s, pf] {
+    auto ids = s.OpenStore(false)->FindPinning(pf->tracker, pf->item);
+    Session::Check(ids.status());
+    for (const auto& id : *ids) s.out << id << "\n";
+    return kExitOk;
+  };
+});
+}
+
+}  // namespace libexport::app

@@ -1,0 +1,187 @@
+// exportctl request: a signed export request over HTTP(S), or with
+// --print-curl the public docs' shell example (date, printf, openssl, curl)
+// filled in.
+#include <httplib.h>
+
+#include <iostream>
+
+#include "cli.h"
+#include "exportctl_commands.h"
+#include "libexport/http/signed_client.h"
+#include "libexport/time.h"
+
+namespace libexport::app {
+namespace {
+
+constexpr const char* kContentType = "application/json; charset=utf-8";
+
+struct RequestFlags {
+  std::string tracker;
+  std::string url;
+  std::string key;
+  ExportFlags filters;
+  bool print_curl = false;
+  bool insecure = false;
+  std::string ca_cert;
+};
+
+// A shell single-quoted word.
+std::string ShellQuote(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(c);
+    }
+  }
+  out += "'";
+  return out;
+}
+
+std::string QueryString(const RequestFlags& r) {
+  std::string q;
+  for (const auto& [name, v] : r.filters.Params()) {
+    q += q.empty() ? "?" : "&";
+    q += name + "=" + http::PercentEncode(v);
+  }
+  return q;
+}
+
+void PrintCurl(const RequestFlags& r, std::ostream& out) {
+  out << "tracker_id=" << ShellQuote(r.tracker) << "\n"
+      << "private_key=" << ShellQuote(r.key) << "\n"
+      << "host=" << ShellQuote(r.url) << "\n"
+      << "base_path=\"/v1/recommender/pin/${tracker_id}/scopes/export\"\n"
+      << "full_path=\"${base_path}" << QueryString(r) << "\"\n"
+      << "method=\"POST\"\n"
+      << "content_type=\"" << kContentType << "\"\n"
+      << "date=$(LC_ALL=C date -u \"+%a, %d %b %Y %H:%M:%S GMT\")\n"
+      << "string_to_sign=$(printf \"${method}\\n${content_type}\\n${date}\\n"
+         "${base_path}\")\n"
+      << "signature=$(echo -n \"$string_to_sign\" | openssl dgst -sha256 "
+         "-hmac \"$private_key\" -binary | base64)\n"
+      << "curl " << (r.insecure ? "-k " : "")
+      << "-X POST \"${host}${full_path}\" \\\n"
+      << "  -H \"Content-Type: ${content_type}\" \\\n"
+      << "  -H \"Date: ${date}\" \\\n"
+      << "  -H \"Authorization: ApiAuth ${tracker_id}:${signature}\"\n";
+}
+
+// What went wrong, for people (httplib's names are terse).
+std::string Describe(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Connection:
+      return "could not connect (is exportd running there?)";
+    case httplib::Error::ConnectionTimeout:
+      return "the connection timed out";
+    case httplib::Error::Read:
+      return "the connection closed before the whole response arrived";
+    case httplib::Error::Write:
+      return "could not send the request";
+    case httplib::Error::SSLConnection:
+      return "the TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load the CA certificates (--ca-cert)";
+    case httplib::Error::SSLServerVerification:
+      return "the server's certificate did not verify (--ca-cert FILE, or "
+             "--insecure)";
+    default:
+      return httplib::to_string(e);
+  }
+}
+
+// Only http and https: anything else would make httplib throw.
+void CheckUrl(const std::string& url) {
+  const size_t sep = url.find("://");
+  if (sep == std::string::npos) return;  // host:port, plain HTTP
+  const std::string scheme = url.substr(0, sep);
+  if (scheme != "http" && scheme != "https") {
+    throw UsageError{"--url: unsupported URL scheme " + scheme +
+                     " (use http or https)"};
+  }
+}
+
+int RunRequest(Session& s, RequestFlags r) {
+  while (!r.url.empty() && r.url.back() == '/') r.url.pop_back();
+  CheckUrl(r.url);
+  if (r.print_curl) {
+    PrintCurl(r, s.out);
+    return kExitOk;
+  }
+  const std::string path = http::ExportPath(r.tracker);
+  const http::SignedHeaders h =
+      http::SignRequest(r.tracker, r.key, "POST", path, kContentType,
+                        FormatHttpDate(SystemNow()));
+
+  std::unique_ptr<httplib::Client> client;
+  try {
+    client = std::make_unique<httplib::Client>(r.url);
+  } catch (const std::exception&) {
+    throw UsageError{"--url: cannot use " + r.url};
+  }
+  if (!client->is_valid()) throw UsageError{"--url: cannot use " + r.url};
+  client->set_connection_timeout(10);
+  client->set_read_timeout(300);
+  client->set_tcp_nodelay(true);
+  if (r.insecure) client->enable_server_certificate_verification(false);
+  if (!r.ca_cert.empty()) client->set_ca_cert_path(r.ca_cert);
+
+  httplib::Request req;
+  req.method = "POST";
+  req.path = path + QueryString(r);
+  req.set_header("Content-Type", h.content_type);
+  req.set_header("Date", h.date);
+  req.set_header("Authorization", h.authorization);
+  int status = 0;
+  req.response_handler = [&](const httplib::Response& res) {
+    status = res.status;
+    return true;
+  };
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    std::ostream& to = status >= 200 && status < 300 ? s.out : s.err;
+    to.write(data, static_cast<std::streamsize>(n));
+    return static_cast<bool>(to);
+  };
+  httplib::Response res;
+  httplib::Error e = httplib::Error::Success;
+  if (!client->send(req, res, e)) {
+    s.CheckOutput();  // a full stdout cancels the transfer
+    s.err << "exportctl request: " << r.url << ": " << Describe(e) << "\n";
+    return kExitUnreachable;
+  }
+  s.CheckOutput();
+  if (status >= 200 && status < 300) return kExitOk;
+  s.err << "\nexportctl request: HTTP " << status << "\n";
+  return kExitFailure;
+}
+
+}  // namespace
+
+void AddRequestCommand(CLI::App& app, Session& s, Action* action) {
+  auto r = std::make_shared<RequestFlags>();
+  CLI::App* request = app.add_subcommand(
+      "request",
+      "send a signed export request to exportd and print the body (or, with "
+      "--print-curl, the shell that does it)");
+  request->add_option("TRACKER", r->tracker, "the tracker id")->required();
+  request->add_option("--url", r->url, "exportd's base URL (http or https)")
+      ->required();
+  request->add_option("--key", r->key, "the tracker's private key")->required();
+  AddExportFlags(*request, &r->filters);
+  request->add_flag("--print-curl", r->print_curl,
+                    "print the equivalent shell (date, printf, openssl, curl) "
+                    "instead of sending");
+  request->add_flag("--insecure", r->insecure,
+                    "do not verify the server's TLS certificate");
+  request->add_option("--ca-cert", r->ca_cert,
+                      "verify the server's certificate with this CA file");
+  request->footer(
+      "\nExit codes: 0 a 2xx answer (body on stdout), 1 another status (body "
+      "on stderr),\n2 usage error, 3 the request could not be sent or "
+      "answered.");
+  request->callback(
+      [&s, action, r] { *action = [&s, r] { return RunRequest(s, *r); }; });
+}
+
+}  // namespace libexport::app

@@ -1,0 +1,97 @@
+// exportctl verify, backup, demo: the store as a whole.
+#include <filesystem>
+#include <iostream>
+
+#include "cli.h"
+#include "demo_data.h"
+#include "exportctl_commands.h"
+
+namespace libexport::app {
+
+void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
+  auto verify_id = std::make_shared<std::string>();
+  CLI::App* verify = app.add_subcommand(
+      "verify", "check that a tracker's records and indexes agree");
+  verify->add_option("TRACKER", *verify_id, "the tracker id")->required();
+  verify->callback([&s, action, verify_id] {
+    *action = [&s, verify_id] {
+      VerifyReport report;
+      Session::Check(s.OpenStore(false)->Verify(*verify_id, &report));
+      s.out << "records=" << report.records
+            << " index_entries=" << report.index_entries
+            << " catalog_items=" << report.catalog_items << "\n";
+      for (const auto& p : report.problems) s.err << "problem: " << p << "\n";
+      if (!report.problems.empty()) return kExitFailure;
+      s.out << "ok\n";
+      return kExitOk;
+    };
+  });
+
+  auto backup_dir = std::make_shared<std::string>();
+  CLI::App* backup = app.add_subcommand(
+      "backup",
+      "write a consistent, compacted copy of the whole store into DIR (safe "
+      "while exportd serves)");
+  backup
+      ->add_option("DIR", *backup_dir, "a new directory; its parent must exist")
+      ->required();
+  backup->callback([&s, action, backup_dir] {
+    *action = [&s, backup_dir] {
+      namespace fs = std::filesystem;
+      fs::path parent = fs::path(*backup_dir).parent_path();
+      if (parent.empty()) parent = ".";
+      std::error_code ec;
+      if (!fs::is_directory(parent, ec)) {
+        throw Failure{"backup: the parent directory " + parent.string() +
+                      " does not exist (create it first)"};
+      }
+      Session::Check(s.OpenStore(false)->Backup(*backup_dir));
+      s.out << "backup written to " << *backup_dir << "\n";
+      return kExitOk;
+    };
+  });
+
+  struct DemoFlags {
+    std::string tracker = "demo";
+    demo::DemoOptions options;
+  };
+  auto df = std::make_shared<DemoFlags>();
+  CLI::App* demo_cmd = app.add_subcommand(
+      "demo", "create a tracker with seeded synthetic data; prints its key");
+  demo_cmd->add_option("--tracker", df->tracker, "the tracker to create")
+      ->capture_default_str();
+  demo_cmd
+      ->add_option("--customizations", df->options.customizations,
+                   "how many customizations")
+      ->capture_default_str();
+  demo_cmd
+      ->add_option("--catalog", df->options.catalog, "how many catalog items")
+      ->capture_default_str();
+  demo_cmd->add_option("--seed", df->options.seed, "the generator's seed")
+      ->capture_default_str();
+  demo_cmd->callback([&s, action, df] {
+    *action = [&s, df] {
+      demo::DemoOptions options = df->options;
+      options.now = SystemNow();
+      auto store = s.OpenStore(true);
+      auto key = store->AddTracker(df->tracker);
+      Session::Check(key.status());
+      demo::DemoData data = demo::GenerateDemo(options);
+      ImportOptions import;
+      import.now = options.now;
+      ImportReport report;
+      Status st = store->Import(df->tracker, data.ndjson, import, &report);
+      if (st.ok()) st = store->AddCatalogItems(df->tracker, data.catalog);
+      if (!st.ok()) {
+        (void)store->RemoveTracker(df->tracker);  // leave nothing half made
+        Session::Check(st);
+      }
+      s.out << "tracker: " << df->tracker << "\nkey: " << *key
+            << "\ncustomizations: " << report.inserted
+            << "\ncatalog: " << data.catalog.size() << "\n";
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace libexport::app
