@@ -18,7 +18,8 @@ std::string LmdbFloor::Open(const std::string& dir,
   int rc = mdb_env_create(&env_);
   if (rc != 0) return fail("mdb_env_create", rc);
   mdb_env_set_maxdbs(env_, 16);
-  mdb_env_set_mapsize(env_, uint64_t{64} << 30);
+  // No mapsize: a read-only env maps the committed data, which also fits
+  // under valgrind (the gate), where a 64 GiB map fails with EINVAL.
   rc = mdb_env_open(env_, dir.c_str(), MDB_RDONLY | MDB_NOLOCK, 0644);
   if (rc != 0) return fail("mdb_env_open", rc);
   MDB_txn* txn = nullptr;

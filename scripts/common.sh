@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config ninja-build
   libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libbrotli-dev
   libsimdjson-dev liblmdb-dev lmdb-utils
-  catch2 libbenchmark-dev libsqlite3-dev
+  catch2 libbenchmark-dev libsqlite3-dev valgrind
   openssl curl ca-certificates python3 python3-jsonschema git clang-format
   nginx-light
 )

@@ -1,0 +1,389 @@
+// The cases of the performance gate (scripts/bench --gate; docs/benchmarks.md
+// "The CI gate"). One process runs one case: its setup, an unmeasured
+// warm-up whose output is checked against the reference answer, then the
+// measured run, whose output is checked too. bench/gate.py runs it under
+// callgrind with --instr-atstart=no --collect-atstart=no and
+// --toggle-collect=<the case's function>, so only the measured region counts
+// (setup runs uninstrumented, which also keeps it fast).
+//
+//   libexport_gate --list
+//       one line per case: name, toggle-collect pattern, what it measures
+//   libexport_gate --case=NAME [--inject-instructions=N]
+//       runs one case; N extra instructions are executed inside the measured
+//       region (the gate's self-test: a known regression)
+//
+// Everything the measured path reads is fixed: seed 42, `now` = kBenchNow
+// (also the HTTP server's clock and the signed Date), one server thread, a
+// request without a port in Host. Exit: 0 ok, 1 wrong output or setup error,
+// 2 usage.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <valgrind/callgrind.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_cases.h"
+#include "bench_dataset.h"
+#include "demo_data.h"
+#include "libexport/http/export_routes.h"
+#include "libexport/http/signed_client.h"
+#include "libexport/store.h"
+#include "reference.h"
+
+// The measured region of the engine and import cases: callgrind collects
+// only while this is on the stack (--toggle-collect=LibexportGateMeasured*).
+// noipa: no clone, no inlining, so the symbol is always there.
+extern "C" __attribute__((noipa)) void LibexportGateMeasured(
+    const std::function<void()>* work) {
+  (*work)();
+}
+
+namespace libexport::bench {
+namespace {
+
+// Export cases run on the bench data set of this size (plus the probes).
+constexpr size_t kGateSize = 5000;
+// The import case's document: this many demo customizations.
+constexpr size_t kImportSize = 10000;
+
+constexpr char kMeasuredToggle[] = "LibexportGateMeasured*";
+// The server side of one request: from reading the request line to the last
+// byte of the response and the access log (httplib 0.11.4, Debian .so).
+constexpr char kServerToggle[] = "httplib::Server::process_request*";
+
+uint64_t g_inject_instructions = 0;
+
+// Exactly `instructions` more (rounded down to even) on x86-64: two per
+// iteration.
+void InjectedWork() {
+  uint64_t n = g_inject_instructions / 2;
+  if (n == 0) return;
+#if defined(__x86_64__)
+  asm volatile("1: dec %0\n\tjnz 1b" : "+r"(n) : : "cc");
+#else
+  for (volatile uint64_t i = 0; i < n; i = i + 1) {
+  }
+#endif
+}
+
+// Runs `work` as the measured region, with the injected work inside it.
+void Measure(const std::function<void()>& work) {
+  std::function<void()> measured = [&work] {
+    work();
+    InjectedWork();
+  };
+  CALLGRIND_START_INSTRUMENTATION;
+  LibexportGateMeasured(&measured);
+  CALLGRIND_STOP_INSTRUMENTATION;
+}
+
+class StringSink : public ExportSink {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+  bool Write(std::string_view chunk) override {
+    out_->append(chunk);
+    return true;
+  }
+
+ private:
+  std::string* out_;
+};
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "libexport_gate: %s\n", what.c_str());
+  return 1;
+}
+
+const Filters& FilterNamed(const std::string& name) {
+  for (const Filters& f : BenchFilters()) {
+    if (f.name == name) return f;
+  }
+  std::abort();
+}
+const Pruning& PruningNamed(const std::string& name) {
+  for (const Pruning& p : BenchPrunings()) {
+    if (p.name == name) return p;
+  }
+  std::abort();
+}
+
+DataSet* ExportData(std::string* error) {
+  SetPeerMaxSize(0);  // the gate needs no SQLite peer
+  DataSet* d = GetDataSet(kGateSize);
+  if (!d->error.empty()) *error = "data set: " + d->error;
+  return d;
+}
+
+int RunExport(const std::string& filter, const std::string& pruning) {
+  std::string error;
+  DataSet* d = ExportData(&error);
+  if (!error.empty()) return Fail(error);
+  const Filters& f = FilterNamed(filter);
+  const Pruning& p = PruningNamed(pruning);
+  const ExportQuery query = MakeQuery(f, p);
+  const std::vector<std::string> expected =
+      d->reference.Expected(f, p, kBenchNow);
+  std::string& out = d->out;
+  for (bool measured : {false, true}) {
+    out.clear();
+    StringSink sink(&out);
+    Status s;
+    auto work = [&] { s = d->store->Export(query, sink); };
+    if (measured) {
+      Measure(work);
+    } else {
+      work();
+    }
+    if (!s.ok()) return Fail("Export: " + s.ToString());
+    if (std::string diff = CheckExport(out, expected); !diff.empty()) {
+      return Fail("wrong export: " + diff);
+    }
+  }
+  std::printf("%zu results, %zu bytes\n", expected.size(), out.size());
+  return 0;
+}
+
+int RunImport() {
+  demo::DemoOptions o;
+  o.customizations = kImportSize;
+  o.catalog = kImportSize;
+  o.seed = 42;
+  o.now = kBenchNow;
+  demo::DemoData demo = demo::GenerateDemo(o);
+  char tmpl[] = "/tmp/libexport-gate-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return Fail("mkdtemp failed");
+  const std::string dir = tmpl;
+  int rc = 0;
+  {
+    auto store = Store::Open(dir + "/store");
+    if (!store.ok()) return Fail("Store::Open: " + store.status().ToString());
+    Store& s = **store;
+    if (auto key = s.AddTracker(kTrackerId, "bench-key"); !key.ok()) {
+      return Fail("AddTracker: " + key.status().ToString());
+    }
+    if (Status c = s.AddCatalogItems(kTrackerId, demo.catalog); !c.ok()) {
+      return Fail("AddCatalogItems: " + c.ToString());
+    }
+    ImportOptions io;
+    io.format = ImportFormat::kNdjson;
+    io.now = kBenchNow;
+    ImportReport report;
+    Status st;
+    Measure([&] { st = s.Import(kTrackerId, demo.ndjson, io, &report); });
+    ExportStats stats;
+    ExportQuery all;
+    all.tracker_id = kTrackerId;
+    all.now = kBenchNow;
+    auto exported = s.ExportToString(all, &stats);
+    if (!st.ok()) {
+      rc = Fail("Import: " + st.ToString());
+    } else if (report.inserted != kImportSize || !exported.ok() ||
+               stats.records_matched != kImportSize) {
+      rc = Fail("import inserted " + std::to_string(report.inserted) +
+                ", export then found " + std::to_string(stats.records_matched) +
+                ", expected " + std::to_string(kImportSize));
+    } else {
+      std::printf("%zu imported, %zu bytes of NDJSON\n", report.inserted,
+                  demo.ndjson.size());
+    }
+  }
+  std::filesystem::remove_all(dir);
+  return rc;
+}
+
+// The response of a "Connection: close" request, read to EOF; EOF also means
+// the server left process_request.
+std::string Roundtrip(int port, const std::string& request) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      send(fd, request.data(), request.size(), 0) ==
+          static_cast<ssize_t>(request.size())) {
+    char buf[16384];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) response.append(buf, n);
+  }
+  close(fd);
+  return response;
+}
+
+// The body of a 200 chunked response, or "" with `error` set.
+std::string ChunkedBody(const std::string& response, std::string* error) {
+  size_t head_end = response.find("\r\n\r\n");
+  if (response.rfind("HTTP/1.1 200 ", 0) != 0 ||
+      head_end == std::string::npos) {
+    *error = "not a 200: " + response.substr(0, response.find("\r\n"));
+    return "";
+  }
+  std::string body;
+  size_t pos = head_end + 4;
+  while (true) {
+    size_t line_end = response.find("\r\n", pos);
+    if (line_end == std::string::npos) break;
+    size_t size = std::strtoul(response.c_str() + pos, nullptr, 16);
+    if (size == 0) return body;
+    body.append(response, line_end + 2, size);
+    pos = line_end + 2 + size + 2;
+  }
+  *error = "truncated chunked body";
+  return "";
+}
+
+int RunHttp() {
+  std::string error;
+  DataSet* d = ExportData(&error);
+  if (!error.empty()) return Fail(error);
+  const Filters& f = FilterNamed("target_identity");
+  const Pruning& p = PruningNamed("both");
+  const std::vector<std::string> expected =
+      d->reference.Expected(f, p, kBenchNow);
+
+  httplib::Server server;
+  libexport::http::ConfigureServer(server, 1);
+  libexport::http::ExportRoutesOptions options;
+  options.clock = [] {
+    return std::chrono::system_clock::time_point(
+        std::chrono::seconds(kBenchNow.seconds));
+  };
+  // What exportd does with a line, short of writing it to stderr.
+  std::string log;
+  options.access_log = [&log](const libexport::http::AccessLogEntry& e) {
+    log = libexport::http::FormatAccessLogLine(e);
+    InjectedWork();
+  };
+  auto routes = libexport::http::MountExportRoutes(server, d->store, options);
+  int port = server.bind_to_any_port("127.0.0.1");
+  if (port <= 0) return Fail("cannot bind 127.0.0.1");
+  std::thread listener([&server] { server.listen_after_bind(); });
+  while (!server.is_running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
+  const std::string path = libexport::http::ExportPath(kTrackerId);
+  const std::string content_type = "application/json; charset=utf-8";
+  auto signed_headers =
+      libexport::http::SignRequest(kTrackerId, "bench-key", "POST", path,
+                                   content_type, FormatHttpDate(kBenchNow));
+  const std::string request =
+      "POST " + path +
+      "?target_identity=" + libexport::http::PercentEncode(*f.target_identity) +
+      "&remove_expired_pins=true&remove_nonexisting_item_pins=true HTTP/1.1\r\n"
+      "Host: 127.0.0.1\r\n"
+      "Content-Type: " +
+      content_type + "\r\nDate: " + signed_headers.date +
+      "\r\nAuthorization: " + signed_headers.authorization +
+      "\r\nConnection: close\r\n\r\n";
+
+  int rc = 0;
+  for (bool measured : {false, true}) {
+    std::string response;
+    if (measured) {
+      // The client's side runs outside process_request: not counted.
+      CALLGRIND_START_INSTRUMENTATION;
+      response = Roundtrip(port, request);
+      CALLGRIND_STOP_INSTRUMENTATION;
+    } else {
+      response = Roundtrip(port, request);
+    }
+    std::string body = ChunkedBody(response, &error);
+    if (!error.empty()) {
+      rc = Fail("HTTP: " + error);
+      break;
+    }
+    if (std::string diff = CheckExport(body, expected); !diff.empty()) {
+      rc = Fail("wrong HTTP export: " + diff);
+      break;
+    }
+    if (measured) {
+      std::printf("%zu results, %zu response bytes; %s\n", expected.size(),
+                  response.size(), log.c_str());
+    }
+  }
+  server.stop();
+  listener.join();
+  return rc;
+}
+
+struct Case {
+  const char* name;
+  const char* toggle;
+  const char* what;
+  std::function<int()> run;
+};
+
+const std::vector<Case>& Cases() {
+  static const std::vector<Case> kCases = {
+      {"export_full", kMeasuredToggle,
+       "Store::Export, no filter, no pruning (5005 records)",
+       [] { return RunExport("all", "none"); }},
+      {"export_pruned", kMeasuredToggle,
+       "Store::Export, no filter, both prunings (5005 records)",
+       [] { return RunExport("all", "both"); }},
+      {"export_point", kMeasuredToggle,
+       "Store::Export, target_identity point filter, both prunings (5 of "
+       "5005)",
+       [] { return RunExport("target_identity", "both"); }},
+      {"http_point", kServerToggle,
+       "the server side of one signed POST over loopback: the point filter "
+       "above, both prunings",
+       [] { return RunHttp(); }},
+      {"import_10k", kMeasuredToggle,
+       "Store::Import of 10000 demo customizations (NDJSON) into an empty "
+       "tracker",
+       [] { return RunImport(); }},
+  };
+  return kCases;
+}
+
+}  // namespace
+}  // namespace libexport::bench
+
+int main(int argc, char** argv) {
+  using namespace libexport::bench;
+  std::string name;
+  bool list = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--list") == 0) {
+      list = true;
+    } else if (std::strncmp(argv[i], "--case=", 7) == 0) {
+      name = argv[i] + 7;
+    } else if (std::strncmp(argv[i], "--inject-instructions=", 22) == 0) {
+      g_inject_instructions = std::strtoull(argv[i] + 22, nullptr, 10);
+    } else {
+      std::fprintf(stderr,
+                   "usage: libexport_gate --list | --case=NAME "
+                   "[--inject-instructions=N]\n");
+      return 2;
+    }
+  }
+  if (list) {
+    for (const Case& c : Cases()) {
+      std::printf("%s\t%s\t%s\n", c.name, c.toggle, c.what);
+    }
+    return 0;
+  }
+  for (const Case& c : Cases()) {
+    if (name != c.name) continue;
+    int rc = c.run();
+    CleanupDataSets();
+    return rc;
+  }
+  std::fprintf(stderr, "libexport_gate: no case named \"%s\" (see --list)\n",
+               name.c_str());
+  return 2;
+}
