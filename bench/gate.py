@@ -79,9 +79,10 @@ def run_case(driver, case, out_file, inject):
     # stack starts moves a few instructions of alignment-dependent code
     # (memcpy), so the checkout path would show in the counts.
     cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-           "--collect-atstart=no", "--toggle-collect=" + case["toggle"],
-           "--callgrind-out-file=" + os.path.abspath(out_file),
-           "./" + os.path.basename(driver), "--case=" + case["name"]]
+           "--collect-atstart=no"]
+    cmd += ["--toggle-collect=" + t for t in case["toggle"].split(";")]
+    cmd += ["--callgrind-out-file=" + os.path.abspath(out_file),
+            "./" + os.path.basename(driver), "--case=" + case["name"]]
     if inject:
         cmd.append("--inject-instructions=%d" % inject)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
@@ -103,15 +104,28 @@ def short_name(function):
     """callgrind_annotate's "file:function [object]" made readable."""
     m = re.match(r"(?:.*?:)??(\S.*?) \[(.*)\]$", function)
     name, obj = (m.group(1), os.path.basename(m.group(2))) if m else (function, "")
-    if name.startswith("???:"):
-        name = name[4:]
+    name = re.sub(r"^(\?\?\?|[\w./+-]+\.(S|c|cc|cpp|h|hpp)):", "", name)
     for long, short in ((r"std::basic_string_view<char, std::char_traits<char> >",
                          "std::string_view"),
                         (r"std::__cxx11::basic_string<char, std::char_traits<char>, "
                          r"std::allocator<char> >", "std::string")):
         name = name.replace(long, short)
-    if len(name) > 110:
-        name = name[:107] + "..."
+    # Parameter lists dropped: "f(...)::{lambda()#1}::operator()" stays
+    # readable.
+    name = name.replace("(anonymous namespace)", "{anon}")
+    out, depth = "", 0
+    for c in name:
+        if c == "(":
+            depth += 1
+            if depth == 1:
+                out += "("
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                out += ")"
+        elif depth == 0:
+            out += c
+    name = out.replace("{anon}", "(anonymous namespace)")
     return "%s (%s)" % (name, obj) if obj else name
 
 
@@ -121,7 +135,7 @@ def top_functions(out_file, toggle, n=5):
     because collection is on inside it) and the gate's own wrappers."""
     text = subprocess.run(["callgrind_annotate", "--inclusive=yes", out_file],
                           check=True, capture_output=True, text=True).stdout
-    toggle_re = re.escape(toggle.rstrip("*"))
+    toggle_re = "|".join(re.escape(t.rstrip("*")) for t in toggle.split(";"))
     rows = []
     for line in text.splitlines():
         m = re.match(r"\s*([\d,]+) \(\s*([\d.]+)%\)\s+(\S.*)", line)
@@ -130,8 +144,11 @@ def top_functions(out_file, toggle, n=5):
         percent, function = float(m.group(2)), m.group(3)
         if re.match(r"(LibexportGateMeasured|std::function|std::_Function_handler|"
                     r"libexport::bench::\(anonymous namespace\)::"
-                    r"(Run|Measure|InjectedWork))", short_name(function)):
-            continue  # the gate's own wrappers
+                    r"(Run|Measure|InjectedWork)|"
+                    r"libexport::app::(ConnectionPool::Work|"
+                    r"HardenedServer::process_and_close_socket))",
+                    short_name(function)):
+            continue  # the gate's own wrappers, the server's connection loop
         if (percent >= 99.995 and not re.search(toggle_re, function)
                 and "libexport::" not in function):
             continue  # a caller of the measured region
@@ -141,7 +158,7 @@ def top_functions(out_file, toggle, n=5):
     return rows
 
 
-def compare(baseline, counts):
+def compare(baseline, counts, update=False):
     """Report lines and whether the gate passes."""
     lines = ["| case | instructions | baseline | change | verdict |",
              "|---|---|---|---|---|"]
@@ -149,9 +166,10 @@ def compare(baseline, counts):
     for name, count in counts.items():
         base = baseline.get(name)
         if base is None:
-            ok = False
-            lines.append("| %s | %d | - | - | FAIL: no baseline (scripts/bench "
-                         "--gate --update) |" % (name, count))
+            ok = update
+            lines.append("| %s | %d | - | - | %s |" % (
+                name, count, "new" if update else
+                "FAIL: no baseline (scripts/bench --gate --update)"))
             continue
         change = 100.0 * (count - base) / base
         if change > RISE_FAILS:
@@ -161,7 +179,7 @@ def compare(baseline, counts):
             verdict = "faster: update the baseline"
         else:
             verdict = "ok"
-        lines.append("| %s | %d | %d | %+.2f%% | %s |" %
+        lines.append("| %s | %d | %d | %+.3f%% | %s |" %
                      (name, count, base, change, verdict))
     for name in baseline:
         if name not in counts:
@@ -224,18 +242,20 @@ def gate(args):
         print("note: the baseline is from another build (%s): counts are only "
               "comparable for one compiler, flags and valgrind" % base_doc["build"])
     if args.update:
+        cases = dict(counts)  # a run of some cases keeps the others' counts
+        for name, count in baseline.items():
+            cases.setdefault(name, count)
         doc = {
             "what": "callgrind instructions (Ir) of each case's measured "
                     "region; written by scripts/bench --gate --update",
             "valgrind": valgrind_version(),
             "build": build,
-            # A run of some cases (--cases) keeps the others' counts.
-            "cases": dict(baseline, **counts),
+            "cases": cases,
         }
         with open(args.baseline, "w") as f:
             json.dump(doc, f, indent=2)
             f.write("\n")
-        lines, _ = compare(baseline, counts)
+        lines, _ = compare(baseline, counts, update=True)
         print("\n".join(lines))
         print("baseline written: " + args.baseline)
         return 0 if ok else 1

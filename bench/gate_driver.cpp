@@ -35,6 +35,7 @@
 #include "bench_cases.h"
 #include "bench_dataset.h"
 #include "demo_data.h"
+#include "hardened_server.h"
 #include "libexport/http/export_routes.h"
 #include "libexport/http/signed_client.h"
 #include "libexport/store.h"
@@ -57,9 +58,12 @@ constexpr size_t kGateSize = 5000;
 constexpr size_t kImportSize = 10000;
 
 constexpr char kMeasuredToggle[] = "LibexportGateMeasured*";
-// The server side of one request: from reading the request line to the last
-// byte of the response and the access log (httplib 0.11.4, Debian .so).
-constexpr char kServerToggle[] = "httplib::Server::process_request*";
+// The server side of one request on exportd's server: the head's checks,
+// then httplib's process_request (routing, auth, the export, every response
+// write, the access log). Not counted: waiting for the request and the reads
+// of its head (poll and recv; their count depends on timing).
+constexpr char kServerToggle[] =
+    "libexport::app::ParseRequestHead*;httplib::Server::process_request*";
 
 uint64_t g_inject_instructions = 0;
 
@@ -202,7 +206,7 @@ int RunImport() {
 }
 
 // The response of a "Connection: close" request, read to EOF; EOF also means
-// the server left process_request.
+// the server is done with the request.
 std::string Roundtrip(int port, const std::string& request) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return "";
@@ -253,9 +257,14 @@ int RunHttp() {
   const std::vector<std::string> expected =
       d->reference.Expected(f, p, kBenchNow);
 
-  httplib::Server server;
-  libexport::http::ConfigureServer(server, 1);
+  // As exportd serves plain HTTP, with one connection at a time.
+  libexport::app::HardenedServerOptions server_options;
+  server_options.max_connections = 4;
+  libexport::app::HardenedServer server(server_options);
+  libexport::http::ConfigureServer(server, server_options.max_connections);
+  server.InstallConnectionPool();
   libexport::http::ExportRoutesOptions options;
+  options.not_found_for_other_paths = true;
   options.clock = [] {
     return std::chrono::system_clock::time_point(
         std::chrono::seconds(kBenchNow.seconds));
@@ -321,7 +330,7 @@ int RunHttp() {
 
 struct Case {
   const char* name;
-  const char* toggle;
+  const char* toggle;  // --toggle-collect patterns, ';' between them
   const char* what;
   std::function<int()> run;
 };
@@ -339,8 +348,8 @@ const std::vector<Case>& Cases() {
        "5005)",
        [] { return RunExport("target_identity", "both"); }},
       {"http_point", kServerToggle,
-       "the server side of one signed POST over loopback: the point filter "
-       "above, both prunings",
+       "exportd's server side of one signed POST over loopback: the point "
+       "filter above, both prunings",
        [] { return RunHttp(); }},
       {"import_10k", kMeasuredToggle,
        "Store::Import of 10000 demo customizations (NDJSON) into an empty "
