@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench_cases.h"
@@ -35,6 +36,19 @@ struct DataSet {
   // and touched once, so no timing includes first-touch page faults.
   std::string out;
   std::string error;  // non-empty when the set could not be built
+};
+
+// Appends an export's bytes to a string the caller owns (and pre-sizes).
+class BufferSink : public ExportSink {
+ public:
+  explicit BufferSink(std::string* out) : out_(out) {}
+  bool Write(std::string_view chunk) override {
+    out_->append(chunk);
+    return true;
+  }
+
+ private:
+  std::string* out_;
 };
 
 // The set for `size` customizations (seed 42, catalog of `size` items, at

@@ -26,18 +26,6 @@ namespace {
 
 std::atomic<int> g_failures{0};
 
-class BufferSink : public ExportSink {
- public:
-  explicit BufferSink(std::string* out) : out_(out) {}
-  bool Write(std::string_view chunk) override {
-    out_->append(chunk);
-    return true;
-  }
-
- private:
-  std::string* out_;
-};
-
 void Fail(benchmark::State& state, const std::string& what) {
   std::fprintf(stderr, "WRONG OUTPUT: %s\n", what.c_str());
   ++g_failures;

@@ -91,18 +91,6 @@ void Measure(const std::function<void()>& work) {
   CALLGRIND_STOP_INSTRUMENTATION;
 }
 
-class StringSink : public ExportSink {
- public:
-  explicit StringSink(std::string* out) : out_(out) {}
-  bool Write(std::string_view chunk) override {
-    out_->append(chunk);
-    return true;
-  }
-
- private:
-  std::string* out_;
-};
-
 int Fail(const std::string& what) {
   std::fprintf(stderr, "libexport_gate: %s\n", what.c_str());
   return 1;
@@ -140,7 +128,7 @@ int RunExport(const std::string& filter, const std::string& pruning) {
   std::string& out = d->out;
   for (bool measured : {false, true}) {
     out.clear();
-    StringSink sink(&out);
+    BufferSink sink(&out);
     Status s;
     auto work = [&] { s = d->store->Export(query, sink); };
     if (measured) {
@@ -207,7 +195,7 @@ int RunImport() {
 
 // The response of a "Connection: close" request, read to EOF; EOF also means
 // the server is done with the request.
-std::string Roundtrip(int port, const std::string& request) {
+std::string SendOnce(int port, const std::string& request) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return "";
   sockaddr_in addr{};
@@ -223,6 +211,19 @@ std::string Roundtrip(int port, const std::string& request) {
     while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) response.append(buf, n);
   }
   close(fd);
+  return response;
+}
+
+// SendOnce, again while the one worker is still closing the previous
+// connection (the pool refuses with 503 on the accepting thread, outside
+// the measured functions).
+std::string Roundtrip(int port, const std::string& request) {
+  std::string response;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    response = SendOnce(port, request);
+    if (response.rfind("HTTP/1.1 503 ", 0) != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   return response;
 }
 
@@ -257,9 +258,11 @@ int RunHttp() {
   const std::vector<std::string> expected =
       d->reference.Expected(f, p, kBenchNow);
 
-  // As exportd serves plain HTTP, with one connection at a time.
+  // As exportd serves plain HTTP, with one worker thread: every request is
+  // served by the thread that served the warm-up (a new thread would pay
+  // its first read transaction in the measured request).
   libexport::app::HardenedServerOptions server_options;
-  server_options.max_connections = 4;
+  server_options.max_connections = 1;
   libexport::app::HardenedServer server(server_options);
   libexport::http::ConfigureServer(server, server_options.max_connections);
   server.InstallConnectionPool();
