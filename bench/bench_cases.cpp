@@ -5,13 +5,17 @@ namespace libexport::bench {
 const std::vector<Filters>& BenchFilters() {
   static const std::vector<Filters> kFilters = {
       {"all", {}, {}, {}, {}},
-      {"model", "basket", {}, {}, {}},
-      {"tag_common", {}, "summer", {}, {}},
-      {"tag_rare", {}, "rare-tag", {}, {}},
-      {"tag_point", {}, kProbeTag, {}, {}},
-      {"target_type", {}, {}, TargetType::kCriteria, {}},
-      {"target_identity", {}, {}, {}, kProbeIdentity},
-      {"model_tag", "basket", "sale", {}, {}},
+      {"model", {"basket"}, {}, {}, {}},
+      {"tag_common", {}, {"summer"}, {}, {}},
+      {"tag_rare", {}, {"rare-tag"}, {}, {}},
+      {"tag_point", {}, {kProbeTag}, {}, {}},
+      {"target_type", {}, {}, {TargetType::kCriteria}, {}},
+      {"target_identity", {}, {}, {}, {kProbeIdentity}},
+      {"model_tag", {"basket"}, {"sale"}, {}, {}},
+      // A repeated filter against its two single values.
+      {"model_brand", {"brand"}, {}, {}, {}},
+      {"model_favorites", {"favorites"}, {}, {}, {}},
+      {"model_brand_or_favorites", {"brand", "favorites"}, {}, {}, {}},
   };
   return kFilters;
 }
@@ -29,10 +33,11 @@ const std::vector<Pruning>& BenchPrunings() {
 ExportQuery MakeQuery(const Filters& f, const Pruning& p) {
   ExportQuery q;
   q.tracker_id = kTrackerId;
-  q.model = f.model;
-  q.tag = f.tag;
-  q.target_type = f.target_type;
-  q.target_identity = f.target_identity;
+  q.models = {f.models.begin(), f.models.end()};
+  q.tags = {f.tags.begin(), f.tags.end()};
+  q.target_types = {f.target_types.begin(), f.target_types.end()};
+  q.target_identities = {f.target_identities.begin(),
+                         f.target_identities.end()};
   q.remove_expired_pins = p.expired;
   q.remove_nonexisting_item_pins = p.catalog;
   q.now = kBenchNow;

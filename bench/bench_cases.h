@@ -22,12 +22,13 @@ inline constexpr char kProbeIdentity[] = "/p/probe/";
 inline constexpr char kProbeTag[] = "probe-tag";
 inline constexpr int kProbeCount = 5;
 
+// A filter's values combine with OR, the filters with AND; empty: none.
 struct Filters {
   std::string name;  // "all", "model", "tag_common", ...
-  std::optional<std::string> model;
-  std::optional<std::string> tag;
-  std::optional<TargetType> target_type;
-  std::optional<std::string> target_identity;
+  std::vector<std::string> models;
+  std::vector<std::string> tags;
+  std::vector<TargetType> target_types;
+  std::vector<std::string> target_identities;
 };
 
 struct Pruning {

@@ -204,14 +204,26 @@ std::vector<std::string> Reference::Expected(const Filters& f, const Pruning& p,
   const int64_t now_us = now.seconds * 1'000'000 + now.nanos / 1000;
   std::vector<std::string> out;
   for (const Record& r : records_) {
-    if (f.model && r.model != *f.model) continue;
-    if (f.tag &&
-        std::find(r.tags.begin(), r.tags.end(), *f.tag) == r.tags.end()) {
+    auto in = [](const auto& values, const auto& v) {
+      return std::find(values.begin(), values.end(), v) != values.end();
+    };
+    if (!f.models.empty() && !in(f.models, r.model)) continue;
+    if (!f.tags.empty() &&
+        std::none_of(r.tags.begin(), r.tags.end(),
+                     [&](const std::string& t) { return in(f.tags, t); })) {
       continue;
     }
-    if (f.target_type && r.target_type != TargetTypeName(*f.target_type))
+    if (!f.target_types.empty() &&
+        std::none_of(
+            f.target_types.begin(), f.target_types.end(),
+            [&](TargetType t) { return r.target_type == TargetTypeName(t); })) {
       continue;
-    if (f.target_identity && r.target_identity != *f.target_identity) continue;
+    }
+    if (!f.target_identities.empty() &&
+        (r.target_type != "item" ||
+         !in(f.target_identities, r.target_identity))) {
+      continue;
+    }
     std::string s = r.head;
     s += '[';
     bool available = false, first = true;

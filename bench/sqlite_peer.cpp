@@ -110,15 +110,31 @@ std::string SqlitePeer::Load(const std::string& path, std::string_view ndjson,
 }
 
 std::string SqlitePeer::Sql(const Filters& f, const Pruning& p) {
+  // :model0, :model1, ... one placeholder per value.
+  auto any = [](const char* name, size_t n) {
+    std::string list;
+    for (size_t i = 0; i < n; ++i) {
+      list += (i ? ", :" : ":") + std::string(name) + std::to_string(i);
+    }
+    return "(" + list + ")";
+  };
   std::string where = "1";
-  if (f.model) where += " AND c.model = :model";
-  if (f.tag) {
-    where +=
-        " AND c.id IN (SELECT t.id FROM customization_tags t WHERE t.tag = "
-        ":tag)";
+  if (!f.models.empty()) {
+    where += " AND c.model IN " + any("model", f.models.size());
   }
-  if (f.target_type) where += " AND c.target_type = :target_type";
-  if (f.target_identity) where += " AND c.target_identity = :target_identity";
+  if (!f.tags.empty()) {
+    where +=
+        " AND c.id IN (SELECT t.id FROM customization_tags t WHERE t.tag IN " +
+        any("tag", f.tags.size()) + ")";
+  }
+  if (!f.target_types.empty()) {
+    where +=
+        " AND c.target_type IN " + any("target_type", f.target_types.size());
+  }
+  if (!f.target_identities.empty()) {
+    where += " AND c.target_identity IN " +
+             any("target_identity", f.target_identities.size());
+  }
   std::string keep;
   if (p.expired) {
     keep +=
@@ -161,12 +177,17 @@ int64_t SqlitePeer::Export(const Filters& f, const Pruning& p, Timestamp now,
                         SQLITE_TRANSIENT);
     }
   };
-  if (f.model) bind(":model", *f.model);
-  if (f.tag) bind(":tag", *f.tag);
-  if (f.target_type) {
-    bind(":target_type", std::string(TargetTypeName(*f.target_type)));
-  }
-  if (f.target_identity) bind(":target_identity", *f.target_identity);
+  auto bind_all = [&](const char* name, const std::vector<std::string>& v) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      bind((":" + std::string(name) + std::to_string(i)).c_str(), v[i]);
+    }
+  };
+  bind_all("model", f.models);
+  bind_all("tag", f.tags);
+  std::vector<std::string> types;
+  for (TargetType t : f.target_types) types.emplace_back(TargetTypeName(t));
+  bind_all("target_type", types);
+  bind_all("target_identity", f.target_identities);
   int now_index = sqlite3_bind_parameter_index(stmt, ":now");
   // Julian day of the instant: the Unix epoch is JD 2440587.5.
   sqlite3_bind_double(

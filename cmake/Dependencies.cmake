@@ -8,6 +8,9 @@ find_package(simdjson REQUIRED)
 # Cflags carry the three feature macros that must match the compiled .so
 # (../shared/notes/dependencies.md 1.1): never include httplib.h without them.
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+# Content codings of exports: zlib (gzip) and libzstd.
+find_package(ZLIB REQUIRED)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 if(LIBEXPORT_BUILD_HTTP)
   pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 endif()

@@ -41,16 +41,16 @@ std::vector<ExportQuery> Queries() {
   all.now = kNow;
   qs.push_back(all);
   ExportQuery model = all;
-  model.model = "basket";
-  model.tag = "a";
+  model.models = {"basket"};
+  model.tags = {"a"};
   qs.push_back(model);
   ExportQuery pruned = all;
   pruned.remove_expired_pins = true;
   pruned.remove_nonexisting_item_pins = true;
   qs.push_back(pruned);
   ExportQuery item = pruned;
-  item.target_type = TargetType::kItem;
-  item.target_identity = "/p/2/";
+  item.target_types = {TargetType::kItem};
+  item.target_identities = {"/p/2/"};
   qs.push_back(item);
   return qs;
 }

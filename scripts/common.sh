@@ -6,7 +6,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything the build, the tests and the benchmarks use, all from Debian 12.
 PACKAGES=(
   build-essential cmake pkg-config ninja-build
-  libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libbrotli-dev
+  libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libzstd-dev zstd libbrotli-dev
   libsimdjson-dev liblmdb-dev lmdb-utils
   catch2 libbenchmark-dev libsqlite3-dev valgrind
   openssl curl ca-certificates python3 python3-jsonschema git clang-format

@@ -54,36 +54,36 @@ TEST_CASE("each filter alone selects exactly the matching records",
   std::vector<Case> cases;
   {
     auto x = q();
-    x.model = "basket";
+    x.models = {"basket"};
     cases.push_back({"model=basket", x, Doc({kOut1, kOut2, kOut5})});
-    x.model = "item_detail_alternatives";
+    x.models = {"item_detail_alternatives"};
     cases.push_back({"model=item_detail_alternatives", x, Doc({kOut3, kOut4})});
-    x.model = "search";
+    x.models = {"search"};
     cases.push_back({"model=search", x, Doc({kOut6})});
   }
   {
     auto x = q();
-    x.tag = "sale";
+    x.tags = {"sale"};
     cases.push_back({"tag=sale", x, Doc({kOut1, kOut2, kOut6})});
-    x.tag = "summer";
+    x.tags = {"summer"};
     cases.push_back({"tag=summer", x, Doc({kOut1, kOut4})});
-    x.tag = "winter";
+    x.tags = {"winter"};
     cases.push_back({"tag=winter", x, Doc({kOut5, kOut6})});
   }
   {
     auto x = q();
-    x.target_type = TargetType::kItem;
+    x.target_types = {TargetType::kItem};
     cases.push_back({"target_type=item", x, Doc({kOut1, kOut4, kOut5})});
-    x.target_type = TargetType::kCriteria;
+    x.target_types = {TargetType::kCriteria};
     cases.push_back({"target_type=criteria", x, Doc({kOut2})});
-    x.target_type = TargetType::kAll;
+    x.target_types = {TargetType::kAll};
     cases.push_back({"target_type=all", x, Doc({kOut3, kOut6})});
   }
   {
     auto x = q();
-    x.target_identity = "/p/1/";
+    x.target_identities = {"/p/1/"};
     cases.push_back({"target_identity=/p/1/", x, Doc({kOut1, kOut5})});
-    x.target_identity = "/p/missing-target/";
+    x.target_identities = {"/p/missing-target/"};
     cases.push_back({"target_identity=/p/missing-target/", x, Doc({kOut4})});
   }
   for (const Case& c : cases) {
@@ -98,34 +98,34 @@ TEST_CASE("filters combine with AND", "[export][filter]") {
   LoadShop(*s);
 
   auto x = Query("shop");
-  x.model = "basket";
-  x.tag = "sale";
+  x.models = {"basket"};
+  x.tags = {"sale"};
   CHECK(MustExport(*s, x) == Doc({kOut1, kOut2}));
 
   x = Query("shop");
-  x.tag = "winter";
-  x.target_type = TargetType::kAll;
+  x.tags = {"winter"};
+  x.target_types = {TargetType::kAll};
   CHECK(MustExport(*s, x) == Doc({kOut6}));
 
   x = Query("shop");
-  x.tag = "sale";
-  x.target_type = TargetType::kCriteria;
+  x.tags = {"sale"};
+  x.target_types = {TargetType::kCriteria};
   CHECK(MustExport(*s, x) == Doc({kOut2}));
 
   x = Query("shop");
-  x.model = "basket";
-  x.target_type = TargetType::kItem;
-  x.target_identity = "/p/1/";
+  x.models = {"basket"};
+  x.target_types = {TargetType::kItem};
+  x.target_identities = {"/p/1/"};
   CHECK(MustExport(*s, x) == Doc({kOut1, kOut5}));
 
-  x.tag = "winter";
+  x.tags = {"winter"};
   ExportStats stats;
   CHECK(MustExport(*s, x, &stats) == Doc({kOut5}));
   CHECK(stats.records_matched == 1);
 
   x = Query("shop");
-  x.model = "item_detail_alternatives";
-  x.target_identity = "/p/missing-target/";
+  x.models = {"item_detail_alternatives"};
+  x.target_identities = {"/p/missing-target/"};
   CHECK(MustExport(*s, x) == Doc({kOut4}));
 }
 
@@ -136,49 +136,49 @@ TEST_CASE("a filter value that matches nothing gives an empty document",
   const std::string empty = "{\"results\":[]}\n";
 
   auto x = Query("shop");
-  x.model = "nothing";
+  x.models = {"nothing"};
   CHECK(MustExport(*s, x) == empty);
 
   x = Query("shop");
-  x.model = "Basket";  // case-sensitive
+  x.models = {"Basket"};  // case-sensitive
   CHECK(MustExport(*s, x) == empty);
 
   x = Query("shop");
-  x.tag = "nothing";
+  x.tags = {"nothing"};
   CHECK(MustExport(*s, x) == empty);
 
   x = Query("shop");
-  x.target_identity = "/p/none/";
+  x.target_identities = {"/p/none/"};
   CHECK(MustExport(*s, x) == empty);
 
   x = Query("shop");
-  x.target_identity = "/p/10/";  // a pinned item, not a target
+  x.target_identities = {"/p/10/"};  // a pinned item, not a target
   CHECK(MustExport(*s, x) == empty);
 
   // Each filter matches records alone; together nothing.
   x = Query("shop");
-  x.model = "search";
-  x.tag = "summer";
+  x.models = {"search"};
+  x.tags = {"summer"};
   ExportStats stats;
   CHECK(MustExport(*s, x, &stats) == empty);
   CHECK(stats.records_matched == 0);
 
   x = Query("shop");
-  x.tag = "summer";
-  x.target_type = TargetType::kCriteria;
+  x.tags = {"summer"};
+  x.target_types = {TargetType::kCriteria};
   CHECK(MustExport(*s, x) == empty);
 
   // A value of another field is not a match.
   x = Query("shop");
-  x.tag = "basket";
+  x.tags = {"basket"};
   CHECK(MustExport(*s, x) == empty);
   x = Query("shop");
-  x.model = "sale";
+  x.models = {"sale"};
   CHECK(MustExport(*s, x) == empty);
 
   // A value that exists only in the other tracker.
   x = Query("other");
-  x.tag = "summer";
+  x.tags = {"summer"};
   CHECK(MustExport(*s, x) == empty);
 }
 
@@ -195,21 +195,21 @@ TEST_CASE(
   };
   std::vector<Case> cases;
   auto x = Query("shop");
-  x.model = "";
+  x.models = {""};
   cases.push_back({"model", x});
   x = Query("shop");
-  x.tag = "";
+  x.tags = {""};
   cases.push_back({"tag", x});
   x = Query("shop");
-  x.target_identity = "";
+  x.target_identities = {""};
   cases.push_back({"target_identity", x});
   x = Query("shop");
-  x.target_type = TargetType::kCriteria;
-  x.target_identity = "/p/1/";
+  x.target_types = {TargetType::kCriteria};
+  x.target_identities = {"/p/1/"};
   cases.push_back({"target_identity", x});
   x = Query("shop");
-  x.target_type = TargetType::kAll;
-  x.target_identity = "/p/1/";
+  x.target_types = {TargetType::kAll};
+  x.target_identities = {"/p/1/"};
   cases.push_back({"target_identity", x});
 
   for (const Case& c : cases) {
@@ -277,7 +277,7 @@ TEST_CASE("an export of an unknown tracker is NotFound and writes nothing",
   CHECK(sink.out.empty());
 
   auto x = Query("nobody");
-  x.model = "basket";
+  x.models = {"basket"};
   CHECK(s->ExportToString(x).status().code() == Status::Code::kNotFound);
 }
 
@@ -315,7 +315,7 @@ TEST_CASE("results are ordered by id whatever the insertion order",
 
   // The same order through an index walk.
   auto x = Query("t");
-  x.model = "m";
+  x.models = {"m"};
   CHECK(MustExport(*s, x) == expected);
 }
 
@@ -431,7 +431,7 @@ TEST_CASE("a tag given twice matches its record once", "[export][filter]") {
       Lines(
           {R"({"id":"00000000-0000-4000-8000-000000000001","model":"m","target_type":"all","tags":["a","b","a"],"pin_definitions":[],"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"})"}));
   auto x = Query("t");
-  x.tag = "a";
+  x.tags = {"a"};
   ExportStats stats;
   CHECK(
       MustExport(*s, x, &stats) ==
@@ -446,10 +446,10 @@ TEST_CASE("a tracker whose records were all deleted exports the empty document",
   for (int i = 1; i <= 6; ++i) REQUIRE_OK(s->Delete("shop", TestId(i)));
   CHECK(MustExport(*s, Query("shop")) == "{\"results\":[]}\n");
   auto x = Query("shop");
-  x.tag = "sale";
+  x.tags = {"sale"};
   CHECK(MustExport(*s, x) == "{\"results\":[]}\n");
   x = Query("shop");
-  x.target_type = TargetType::kItem;
+  x.target_types = {TargetType::kItem};
   CHECK(MustExport(*s, x) == "{\"results\":[]}\n");
   auto list = s->ListTrackers();
   REQUIRE_OK(list);

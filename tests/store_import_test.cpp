@@ -305,7 +305,7 @@ TEST_CASE("on_conflict=ignore keeps the stored record and counts it skipped",
   CHECK(MustExport(*s, Query("shop")) ==
         Doc({kOut1, kOut2, kOut3, kOut4, kOut5, kOut6, kOutNew7}));
   auto x = Query("shop");
-  x.model = "changed";
+  x.models = {"changed"};
   CHECK(MustExport(*s, x) == "{\"results\":[]}\n");
 }
 
@@ -325,16 +325,16 @@ TEST_CASE(
 
   // The old record's index entries are gone, the new one's are there.
   auto x = Query("shop");
-  x.model = "basket";
+  x.models = {"basket"};
   CHECK(MustExport(*s, x) == Doc({kOut2, kOut5}));
   x = Query("shop");
-  x.tag = "summer";
+  x.tags = {"summer"};
   CHECK(MustExport(*s, x) == Doc({kOut4}));
   x = Query("shop");
-  x.target_identity = "/p/1/";
+  x.target_identities = {"/p/1/"};
   CHECK(MustExport(*s, x) == Doc({kOut5}));
   x = Query("shop");
-  x.model = "changed";
+  x.models = {"changed"};
   CHECK(MustExport(*s, x) == Doc({kOutChanged1}));
   auto pinning = s->FindPinning("shop", "/p/10/");
   REQUIRE_OK(pinning);
@@ -484,21 +484,21 @@ TEST_CASE("unicode, escapes and URL characters round-trip and filter exactly",
   for (const char* tag : tags) {
     INFO(tag);
     auto x = Query("t");
-    x.tag = tag;
+    x.tags = {tag};
     CHECK(MustExport(*s, x) == all);
   }
   auto x = Query("t");
-  x.model = "mé";
+  x.models = {"mé"};
   CHECK(MustExport(*s, x) == all);
-  x.model = "m\\u00e9";  // the escaped spelling is not the value
+  x.models = {"m\\u00e9"};  // the escaped spelling is not the value
   CHECK(MustExport(*s, x) == "{\"results\":[]}\n");
   x = Query("t");
-  x.target_identity = "/p/café?x=1&y=%20/";
+  x.target_identities = {"/p/café?x=1&y=%20/"};
   CHECK(MustExport(*s, x) == all);
-  x.target_identity = "/p/café?x=1&y= /";  // no URL decoding
+  x.target_identities = {"/p/café?x=1&y= /"};  // no URL decoding
   CHECK(MustExport(*s, x) == "{\"results\":[]}\n");
   x = Query("t");
-  x.tag = "/?";
+  x.tags = {"/?"};
   CHECK(MustExport(*s, x) == "{\"results\":[]}\n");
 
   // The catalog and the reverse index take the same bytes.

@@ -42,7 +42,7 @@ TEST_CASE("the expiry boundary moves with now", "[prune]") {
   TestStore s;
   LoadShop(*s);
   auto x = Query("shop");
-  x.target_type = TargetType::kAll;
+  x.target_types = {TargetType::kAll};
   x.remove_expired_pins = true;
 
   // One microsecond before kNow, 06's pin (active_to = now - 1us) is expired
@@ -109,7 +109,7 @@ TEST_CASE("pruning combines with filters", "[prune][filter]") {
   TestStore s;
   LoadShop(*s);
   auto x = Query("shop");
-  x.model = "basket";
+  x.models = {"basket"};
   x.remove_nonexisting_item_pins = true;
   ExportStats stats;
   CHECK(MustExport(*s, x, &stats) == Doc({kOut1, kOut2, kOut5Pruned}));
@@ -117,7 +117,7 @@ TEST_CASE("pruning combines with filters", "[prune][filter]") {
   CHECK(stats.pins_pruned_missing == 1);
 
   x = Query("shop");
-  x.tag = "winter";
+  x.tags = {"winter"};
   x.remove_expired_pins = true;
   CHECK(MustExport(*s, x, &stats) == Doc({kOut5Pruned, kOut6Expired}));
   CHECK(stats.pins_pruned_expired == 2);
@@ -127,7 +127,7 @@ TEST_CASE("catalog pruning follows catalog changes", "[prune][catalog]") {
   TestStore s;
   LoadShop(*s);
   auto x = Query("shop");
-  x.target_type = TargetType::kAll;
+  x.target_types = {TargetType::kAll};
   x.remove_nonexisting_item_pins = true;
   CHECK(MustExport(*s, x) == Doc({kOut3Missing, kOut6}));
 

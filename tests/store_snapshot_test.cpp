@@ -124,7 +124,7 @@ TEST_CASE("an export running while an import commits sees one snapshot",
   }
   SECTION("walking an index") {
     auto x = Query("t");
-    x.model = "before";
+    x.models = {"before"};
     const std::string before = MustExport(*s, x);
     ImportReport report;
     CHECK(ExportDuringImport(*s, x, changes, &report) == before);

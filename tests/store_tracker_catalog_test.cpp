@@ -116,10 +116,10 @@ TEST_CASE("RemoveTracker removes its data, and a re-added tracker starts empty",
   CHECK(key.value() != "shop-key");
   CHECK(MustExport(*s, Query("shop")) == "{\"results\":[]}\n");
   auto x = Query("shop");
-  x.model = "basket";
+  x.models = {"basket"};
   CHECK(MustExport(*s, x) == "{\"results\":[]}\n");
   x = Query("shop");
-  x.tag = "sale";
+  x.tags = {"sale"};
   CHECK(MustExport(*s, x) == "{\"results\":[]}\n");
   auto contains = s->CatalogContains("shop", "/p/10/");
   REQUIRE_OK(contains);
@@ -239,7 +239,7 @@ TEST_CASE("Put creates, replaces and upserts one customization", "[put]") {
   REQUIRE_OK(got);
   CHECK(got.value() == out7);
   auto x = Query("shop");
-  x.tag = "sale";
+  x.tags = {"sale"};
   CHECK(MustExport(*s, x) == Doc({kOut1, kOut2, kOut6, out7}));
 
   CHECK(s->Put("shop", in7, Store::PutMode::kCreate, kNow).status().code() ==
@@ -256,7 +256,7 @@ TEST_CASE("Put creates, replaces and upserts one customization", "[put]") {
   CHECK(got.value() == out7b);
   CHECK(MustExport(*s, x) == Doc({kOut1, kOut2, kOut6}));
   x = Query("shop");
-  x.model = "search";
+  x.models = {"search"};
   CHECK(MustExport(*s, x) == Doc({kOut6, out7b}));
   auto pinning = s->FindPinning("shop", "/p/10/");
   REQUIRE_OK(pinning);
@@ -355,10 +355,10 @@ TEST_CASE("Delete removes a customization and its index entries", "[put]") {
   CHECK(MustExport(*s, Query("shop")) ==
         Doc({kOut2, kOut3, kOut4, kOut5, kOut6}));
   auto x = Query("shop");
-  x.tag = "summer";
+  x.tags = {"summer"};
   CHECK(MustExport(*s, x) == Doc({kOut4}));
   x = Query("shop");
-  x.target_identity = "/p/1/";
+  x.target_identities = {"/p/1/"};
   CHECK(MustExport(*s, x) == Doc({kOut5}));
   auto pinning = s->FindPinning("shop", "/p/11/");
   REQUIRE_OK(pinning);

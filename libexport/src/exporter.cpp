@@ -1,12 +1,16 @@
 // The exporter: runs a plan (planner.h), filters (filter.h) and prunes
 // (prune.h) the records it reads, and copies their stored canonical JSON to
-// the sink. No JSON is parsed here. Also the single-record reads: Get and
-// FindPinning.
+// the sink as a JSON document (with its prune report) or NDJSON, through
+// the content coder (coding_sink.h) when one is asked for. No JSON is parsed
+// here. Also the single-record reads: Get and FindPinning.
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "catalog_set.h"
+#include "coding_sink.h"
 #include "filter.h"
+#include "id_union.h"
 #include "libexport/store.h"
 #include "planner.h"
 #include "prune.h"
@@ -51,39 +55,71 @@ class Output {
   uint64_t bytes_ = 0;
 };
 
-// Walks candidates in id order and writes the ones that match.
+// Walks candidates in id order and writes the ones that match: the records
+// (first walk), then, for a prune report, what was pruned from them (a
+// second walk over the same snapshot, so nothing is held in memory).
 class Walker {
  public:
   Walker(const internal::Filter& m, internal::PrunedRecordWriter* writer,
-         Output* out, ExportStats* stats)
-      : m_(m), writer_(writer), out_(out), stats_(stats) {}
+         Output* out, ExportStats* stats, ExportFormat format)
+      : m_(m),
+        writer_(writer),
+        out_(out),
+        stats_(stats),
+        ndjson_(format == ExportFormat::kNdjson) {}
+
+  // Ends the results; the next walk writes the prune report's entries.
+  void BeginPruned() {
+    CloseResults();
+    out_->Append(",\"pruned\":[");
+    pruned_walk_ = true;
+  }
 
   // Visits one stored record; false means stop (sink gone).
   Result<bool> Visit(std::string_view value) {
-    ++stats_->records_scanned;
+    if (!pruned_walk_) ++stats_->records_scanned;
     RecordView r;
     if (!RecordView::Parse(value, &r).ok()) {
-      ++stats_->records_corrupt;
+      if (!pruned_walk_) ++stats_->records_corrupt;
       return true;
     }
     if (!m_.Matches(r)) return true;
-    out_->Append(stats_->records_matched == 0 ? "{\"results\":[\n" : ",\n");
+    if (pruned_walk_) {
+      LIBEXPORT_RETURN_IF_ERROR(
+          writer_->WritePruned(r, out_->buffer(), &pruned_));
+      return out_->MaybeFlush();
+    }
+    if (!ndjson_) {
+      out_->Append(stats_->records_matched == 0 ? "{\"results\":[\n" : ",\n");
+    }
     ++stats_->records_matched;
     LIBEXPORT_RETURN_IF_ERROR(writer_->Write(r, out_->buffer()));
+    if (ndjson_) out_->Append("\n");
     return out_->MaybeFlush();
   }
 
   bool Finish() {
-    out_->Append(stats_->records_matched == 0 ? "{\"results\":[]}\n"
-                                              : "\n]}\n");
+    if (pruned_walk_) {
+      out_->Append(pruned_ == 0 ? "]}\n" : "\n]}\n");
+    } else if (!ndjson_) {
+      CloseResults();
+      out_->Append("}\n");
+    }
     return out_->Flush();
   }
 
  private:
+  void CloseResults() {
+    out_->Append(stats_->records_matched == 0 ? "{\"results\":[]" : "\n]");
+  }
+
   const internal::Filter& m_;
   internal::PrunedRecordWriter* writer_;
   Output* out_;
   ExportStats* stats_;
+  const bool ndjson_;
+  bool pruned_walk_ = false;
+  uint64_t pruned_ = 0;
 };
 
 Status ScanRecords(MDB_txn* txn, MDB_dbi records, uint32_t tracker, Walker* w,
@@ -104,38 +140,29 @@ Status ScanRecords(MDB_txn* txn, MDB_dbi records, uint32_t tracker, Walker* w,
   return st;
 }
 
+// Visits the records of the union of `keys`' id lists, in id order.
 Status ScanIndex(MDB_txn* txn, MDB_dbi index, MDB_dbi records, uint32_t tracker,
-                 const internal::IndexKey& key, Walker* w, bool* stopped) {
-  internal::Cursor c;
-  int rc = c.Open(txn, index);
-  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
-  MDB_val k = ToVal(internal::KeyView(key)), v;
-  rc = c.Get(&k, &v, MDB_SET);
-  if (rc == MDB_NOTFOUND) return Status::Ok();
-  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_get", rc);
-  // DUPFIXED: ids come a page at a time.
-  for (rc = c.Get(&k, &v, MDB_GET_MULTIPLE); rc == MDB_SUCCESS;
-       rc = c.Get(&k, &v, MDB_NEXT_MULTIPLE)) {
-    std::string_view ids = ToView(v);
-    for (size_t at = 0; at + 16 <= ids.size(); at += 16) {
-      internal::RecordKey rkey;
-      internal::PutBE32(rkey.data(), tracker);
-      std::memcpy(rkey.data() + 4, ids.data() + at, 16);
-      MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
-      int grc = mdb_get(txn, records, &rk, &rv);
-      if (grc == MDB_NOTFOUND) continue;  // reported by Verify
-      if (grc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", grc);
-      Result<bool> more = w->Visit(ToView(rv));
-      if (!more.ok()) return more.status();
-      if (!*more) {
-        *stopped = true;
-        return Status::Ok();
-      }
+                 const std::vector<internal::IndexKey>& keys, Walker* w,
+                 bool* stopped) {
+  internal::IdUnion ids;
+  LIBEXPORT_RETURN_IF_ERROR(ids.Open(txn, index, keys));
+  internal::Uuid id;
+  while (true) {
+    Result<bool> have = ids.Next(&id);
+    if (!have.ok()) return have.status();
+    if (!*have) return Status::Ok();
+    auto rkey = internal::MakeRecordKey(tracker, id);
+    MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
+    int grc = mdb_get(txn, records, &rk, &rv);
+    if (grc == MDB_NOTFOUND) continue;  // reported by Verify
+    if (grc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", grc);
+    Result<bool> more = w->Visit(ToView(rv));
+    if (!more.ok()) return more.status();
+    if (!*more) {
+      *stopped = true;
+      return Status::Ok();
     }
   }
-  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-    return LmdbStatus("mdb_cursor_get", rc);
-  return Status::Ok();
 }
 
 }  // namespace
@@ -153,13 +180,21 @@ Status Store::Export(const ExportQuery& query, ExportSink& sink,
   LIBEXPORT_RETURN_IF_ERROR(
       impl_->FindTracker(txn.get(), query.tracker_id, &tracker));
 
+  // The sink chain: records -> Output (64 KiB batches) -> coder -> sink.
+  std::unique_ptr<internal::CodingSink> coder;
+  ExportSink* target = &sink;
+  if (query.representation.coding != ContentCoding::kIdentity) {
+    auto made = internal::CodingSink::Make(query.representation.coding, &sink);
+    if (!made.ok()) return made.status();
+    coder = std::move(made).value();
+    target = coder.get();
+  }
   internal::Filter filter(query);
   internal::CatalogSet catalog(txn.get(), impl_->catalog, tracker.number);
   internal::PrunedRecordWriter writer(query, &catalog, stats);
-  Output out(sink);
-  Walker walker(filter, &writer, &out, stats);
+  Output out(*target);
+  Walker walker(filter, &writer, &out, stats, query.representation.format);
   bool stopped = false;
-  Status st;
 
   internal::Plan plan;
   LIBEXPORT_RETURN_IF_ERROR(internal::ChoosePlan(
@@ -169,16 +204,27 @@ Status Store::Export(const ExportQuery& query, ExportSink& sink,
     LIBEXPORT_RETURN_IF_ERROR(
         catalog.Prepare(tracker.catalog_items, plan.records_to_read));
   }
-  if (plan.access == internal::Plan::Access::kIndex) {
-    st = ScanIndex(txn.get(), impl_->index, impl_->records, tracker.number,
-                   plan.index, &walker, &stopped);
-  } else if (plan.access == internal::Plan::Access::kScan) {
-    st = ScanRecords(txn.get(), impl_->records, tracker.number, &walker,
-                     &stopped);
+  auto walk = [&]() -> Status {
+    if (plan.access == internal::Plan::Access::kIndex) {
+      return ScanIndex(txn.get(), impl_->index, impl_->records, tracker.number,
+                       plan.index, &walker, &stopped);
+    }
+    if (plan.access == internal::Plan::Access::kScan) {
+      return ScanRecords(txn.get(), impl_->records, tracker.number, &walker,
+                         &stopped);
+    }
+    return Status::Ok();
+  };
+  LIBEXPORT_RETURN_IF_ERROR(walk());
+  if (!stopped && query.prune_report) {
+    walker.BeginPruned();
+    LIBEXPORT_RETURN_IF_ERROR(walk());
   }
-  if (!st.ok()) return st;
   if (!stopped) stopped = !walker.Finish();
-  stats->bytes_written = out.bytes();
+  if (!stopped && coder) stopped = !coder->Finish();
+  if (coder) LIBEXPORT_RETURN_IF_ERROR(coder->status());
+  stats->bytes_before_coding = out.bytes();
+  stats->bytes_written = coder ? coder->bytes_out() : out.bytes();
   if (stopped) return Status::Aborted("the export was stopped by its sink");
   return Status::Ok();
 }

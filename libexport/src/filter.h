@@ -1,10 +1,12 @@
 // The filters of an export query (model, tag, target type, target
-// identity) over a stored record, and the index keys the planner may walk
-// for them.
+// identity, each a set of values) over a stored record, and the index keys
+// the planner may walk for them.
 #ifndef LIBEXPORT_SRC_FILTER_H_
 #define LIBEXPORT_SRC_FILTER_H_
 
 #include <cstdint>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,43 +22,54 @@ inline bool RefEquals(const RecordView& r, const StrRef& ref, uint64_t hash,
   return ref.hash == hash && r.str(ref) == want;
 }
 
-// The filters of a query, hashed once.
+// The filters of a query, hashed once. Within a filter any value matches;
+// across filters all must. Holds views into the query, which must outlive
+// it.
 class Filter {
  public:
-  explicit Filter(const ExportQuery& q) : q_(q) {
-    if (q.model) model_hash_ = Hash64(*q.model);
-    if (q.tag) tag_hash_ = Hash64(*q.tag);
-    if (q.target_identity) identity_hash_ = Hash64(*q.target_identity);
-  }
-  bool HasFilters() const {
-    return q_.model || q_.tag || q_.target_type || q_.target_identity;
-  }
+  explicit Filter(const ExportQuery& q);
 
   bool Matches(const RecordView& r) const {
-    if (q_.target_type && r.target_type() != *q_.target_type) return false;
-    if (q_.model && !RefEquals(r, r.model_ref(), model_hash_, *q_.model))
-      return false;
-    if (q_.target_identity &&
-        !(r.has_target_identity() &&
-          RefEquals(r, r.target_identity_ref(), identity_hash_,
-                    *q_.target_identity))) {
+    if (types_ != 0 &&
+        (types_ & (1u << static_cast<unsigned>(r.target_type()))) == 0) {
       return false;
     }
-    if (q_.tag) {
+    if (!models_.empty() && !AnyEquals(r, r.model_ref(), models_)) return false;
+    if (!identities_.empty() &&
+        !(r.has_target_identity() &&
+          AnyEquals(r, r.target_identity_ref(), identities_))) {
+      return false;
+    }
+    if (!tags_.empty()) {
       for (size_t i = 0; i < r.tag_count(); ++i) {
-        if (RefEquals(r, r.tag_ref(i), tag_hash_, *q_.tag)) return true;
+        if (AnyEquals(r, r.tag_ref(i), tags_)) return true;
       }
       return false;
     }
     return true;
   }
 
-  // The index keys of the filters present, for the planner.
-  std::vector<IndexKey> Keys(uint32_t tracker) const;
+  // Per filter present, the index keys of its values (one key per value;
+  // the filter's candidates are the union of their id lists), for the
+  // planner.
+  std::vector<std::vector<IndexKey>> Keys(uint32_t tracker) const;
 
  private:
-  const ExportQuery& q_;
-  uint64_t model_hash_ = 0, tag_hash_ = 0, identity_hash_ = 0;
+  struct Value {
+    uint64_t hash;
+    std::string_view text;  // into the query's set
+  };
+  static std::vector<Value> Hashed(const std::set<std::string>& values);
+  static bool AnyEquals(const RecordView& r, const StrRef& ref,
+                        const std::vector<Value>& values) {
+    for (const Value& v : values) {
+      if (RefEquals(r, ref, v.hash, v.text)) return true;
+    }
+    return false;
+  }
+
+  std::vector<Value> models_, tags_, identities_;
+  unsigned types_ = 0;  // a bit per TargetType
 };
 
 }  // namespace libexport::internal

@@ -1,33 +1,35 @@
 #include "planner.h"
 
-#include <optional>
-
 namespace libexport::internal {
 
 Status ChoosePlan(const Store::Impl& impl, MDB_txn* txn, uint32_t tracker,
-                  const std::vector<IndexKey>& keys, bool count_records,
-                  Plan* plan) {
-  std::optional<IndexKey> best;
+                  const std::vector<std::vector<IndexKey>>& keys,
+                  bool count_records, Plan* plan) {
+  const std::vector<IndexKey>* best = nullptr;
   uint64_t best_count = 0;
-  for (const auto& key : keys) {
-    uint64_t n = 0;
-    LIBEXPORT_RETURN_IF_ERROR(impl.CountIndex(txn, key, &n));
-    if (!best || n < best_count) {
-      best = key;
-      best_count = n;
+  for (const auto& filter_keys : keys) {
+    uint64_t sum = 0;
+    for (const auto& key : filter_keys) {
+      uint64_t n = 0;
+      LIBEXPORT_RETURN_IF_ERROR(impl.CountIndex(txn, key, &n));
+      sum += n;
+    }
+    if (best == nullptr || sum < best_count) {
+      best = &filter_keys;
+      best_count = sum;
     }
   }
   uint64_t total = 0;
-  if (best || count_records)
+  if (best != nullptr || count_records)
     LIBEXPORT_RETURN_IF_ERROR(impl.CountRecords(txn, tracker, &total));
   *plan = Plan{};
-  if (best && best_count * 4 < total) {
+  if (best != nullptr && best_count * 4 < total) {
     plan->access = Plan::Access::kIndex;
     plan->index = *best;
     plan->records_to_read = best_count;
   } else {
-    plan->access =
-        !best || best_count > 0 ? Plan::Access::kScan : Plan::Access::kNone;
+    plan->access = best == nullptr || best_count > 0 ? Plan::Access::kScan
+                                                     : Plan::Access::kNone;
     plan->records_to_read = total;
   }
   return Status::Ok();

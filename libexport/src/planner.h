@@ -15,25 +15,29 @@ namespace libexport::internal {
 
 struct Plan {
   enum class Access {
-    kNone,   // a filter's index key holds no id: nothing can match
-    kIndex,  // walk the ids of `index`, reading each record
+    kNone,   // a filter's index keys hold no id: nothing can match
+    kIndex,  // walk the union of the ids of `index` (id order), reading
+             // each record
     kScan,   // one sequential pass over the tracker's records
   };
   Access access = Access::kScan;
-  IndexKey index{};
+  std::vector<IndexKey> index;  // the keys of one filter's values
   // How many records the plan reads (at most); counted only when the plan
   // needed it or `count_records` asked for it, else 0.
   uint64_t records_to_read = 0;
 };
 
-// Walks the filter index with the fewest ids, unless even that one covers a
-// large share of the tracker (a quarter or more), where one sequential pass
-// over the records beats random lookups. `keys` are the filters' index keys
-// (Filter::Keys); `count_records` asks for records_to_read even when no
-// filter needs the count.
+// Walks the union of the index lists of the filter whose values hold the
+// fewest ids (a k-way merge when it has several values), unless even that
+// covers a large share of the tracker (a quarter or more), where one
+// sequential pass over the records beats random lookups. A filter's count is
+// the sum of its values' counts: exact for model, target type and target
+// identity (a record has one of each), an upper bound for tags. `keys` are
+// the filters' index keys (Filter::Keys); `count_records` asks for
+// records_to_read even when no filter needs the count.
 Status ChoosePlan(const Store::Impl& impl, MDB_txn* txn, uint32_t tracker,
-                  const std::vector<IndexKey>& keys, bool count_records,
-                  Plan* plan);
+                  const std::vector<std::vector<IndexKey>>& keys,
+                  bool count_records, Plan* plan);
 
 }  // namespace libexport::internal
 

@@ -1,6 +1,7 @@
 // Pruning: one stored record written for an export, its pins pruned as the
 // query asks (expired, or pinning an item missing from the catalog), and
-// `available` computed over the pins it keeps.
+// `available` computed over the pins it keeps; and the prune report's
+// entries for the pins it drops.
 #ifndef LIBEXPORT_SRC_PRUNE_H_
 #define LIBEXPORT_SRC_PRUNE_H_
 
@@ -28,7 +29,18 @@ class PrunedRecordWriter {
   // prunes in the stats. Errors: those of the catalog lookups.
   Status Write(const RecordView& r, std::string* out);
 
+  // Appends one prune report entry per pin Write drops, in stored order:
+  // `{"id":"<id>","reason":"expired"|"nonexisting_item","pin":{...}}` (the
+  // pin as stored), each after ",\n" (after "\n" for the very first,
+  // `*entries` == 0); counts them in `*entries`, not in the stats.
+  Status WritePruned(const RecordView& r, std::string* out, uint64_t* entries);
+
  private:
+  enum class Verdict { kKeep, kExpired, kMissing };
+  // Expiry first: a pin both expired and missing from the catalog is
+  // "expired".
+  Status Decide(const RecordView& r, const PinEntry& p, Verdict* v);
+
   const ExportQuery& q_;
   int64_t now_;
   CatalogSet* catalog_;

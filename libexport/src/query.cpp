@@ -1,4 +1,4 @@
-// Query parameters of the export endpoint (contract section 3).
+// Query parameters of the export endpoint (docs/http_api.md).
 #include "libexport/query.h"
 
 #include <array>
@@ -23,10 +23,44 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 // not become a 1 MB error message.
 constexpr size_t kMaxEcho = 64;
 
+// The length of the valid UTF-8 sequence at the start of `s` (RFC 3629: no
+// overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+size_t Utf8SequenceLength(std::string_view s) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+             : c >= 0xE0 && c <= 0xEF ? 3
+             : c >= 0xF0 && c <= 0xF4 ? 4
+                                      : 0;
+  if (n == 0 || s.size() < n) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((b(i) & 0xC0) != 0x80) return 0;
+  }
+  if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+  if (c == 0xED && b(1) > 0x9F) return 0;  // surrogate
+  if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+  if (c == 0xF4 && b(1) > 0x8F) return 0;  // past U+10FFFF
+  return n;
+}
+
+// The value quoted for a message: at most kMaxEcho bytes, cut between
+// characters, each invalid byte replaced by U+FFFD, so the message (and the
+// JSON error body it goes into) is valid UTF-8.
 std::string Echo(std::string_view v) {
   std::string out = "\"";
-  out.append(v.substr(0, kMaxEcho));
-  if (v.size() > kMaxEcho) out += "...";
+  size_t at = 0;
+  while (at < v.size() && at < kMaxEcho) {
+    const size_t n = Utf8SequenceLength(v.substr(at));
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++at;
+    } else {
+      out.append(v.substr(at, n));
+      at += n;
+    }
+  }
+  if (at < v.size()) out += "...";
   out += '"';
   return out;
 }
@@ -51,6 +85,8 @@ enum Param {
   kTargetIdentity,
   kRemoveExpired,
   kRemoveNonexisting,
+  kPruneReport,
+  kAsOf,
   kParamCount
 };
 constexpr std::array<std::string_view, kParamCount> kParamNames = {
@@ -59,7 +95,11 @@ constexpr std::array<std::string_view, kParamCount> kParamNames = {
     "target_type",
     "target_identity",
     "remove_expired_pins",
-    "remove_nonexisting_item_pins"};
+    "remove_nonexisting_item_pins",
+    "prune_report",
+    "as_of"};
+// The filters may repeat (their values OR together); the rest may not.
+constexpr int kFirstSingle = kRemoveExpired;
 
 }  // namespace
 
@@ -82,6 +122,23 @@ std::optional<TargetType> ParseTargetType(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view MediaTypeOf(ExportFormat f) {
+  return f == ExportFormat::kNdjson ? "application/x-ndjson"
+                                    : "application/json; charset=utf-8";
+}
+
+std::string_view ContentCodingName(ContentCoding c) {
+  switch (c) {
+    case ContentCoding::kIdentity:
+      return "identity";
+    case ContentCoding::kGzip:
+      return "gzip";
+    case ContentCoding::kZstd:
+      return "zstd";
+  }
+  return "identity";
+}
+
 bool IsValidTrackerId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -99,22 +156,33 @@ Status ValidateExportQuery(const ExportQuery& q) {
             Echo(q.tracker_id),
         "tracker_id");
   }
-  const std::pair<const std::optional<std::string>*, std::string_view>
-      filters[] = {{&q.model, "model"},
-                   {&q.tag, "tag"},
-                   {&q.target_identity, "target_identity"}};
-  for (const auto& [value, name] : filters) {
-    if (value->has_value() && (*value)->empty()) {
+  const std::pair<const std::set<std::string>*, std::string_view> filters[] = {
+      {&q.models, "model"},
+      {&q.tags, "tag"},
+      {&q.target_identities, "target_identity"}};
+  for (const auto& [values, name] : filters) {
+    if (values->count(std::string()) != 0) {
       return Status::InvalidArgument("must not be empty", std::string(name));
     }
   }
-  if (q.target_identity.has_value() && q.target_type.has_value() &&
-      *q.target_type != TargetType::kItem) {
+  if (!q.target_identities.empty() && !q.target_types.empty() &&
+      q.target_types.count(TargetType::kItem) == 0) {
+    std::string types;
+    for (TargetType t : q.target_types) {
+      types += types.empty() ? "" : ", ";
+      types += TargetTypeName(t);
+    }
     return Status::InvalidArgument(
         "only customizations with target_type=item have a target_identity; "
-        "it cannot be combined with target_type=" +
-            std::string(TargetTypeName(*q.target_type)),
+        "it cannot be combined with target_type " +
+            types + " alone",
         "target_identity");
+  }
+  if (q.prune_report && q.representation.format != ExportFormat::kJson) {
+    return Status::InvalidArgument(
+        "the prune report is a member of the JSON document; it cannot be "
+        "combined with NDJSON (Accept: application/x-ndjson)",
+        "prune_report");
   }
   return Status::Ok();
 }
@@ -122,17 +190,17 @@ Status ValidateExportQuery(const ExportQuery& q) {
 Result<ExportQuery> ParseExportQuery(
     std::string_view tracker_id,
     const std::vector<std::pair<std::string, std::string>>& params,
-    Timestamp now) {
+    Timestamp now, Representation representation) {
   ExportQuery q;
   q.tracker_id = std::string(tracker_id);
   q.now = now;
+  q.representation = representation;
   std::array<bool, kParamCount> seen{};
   for (const auto& [name, value] : params) {
     int p = 0;
     while (p < kParamCount && kParamNames[p] != name) ++p;
     if (p == kParamCount) continue;  // unknown parameters are ignored
-    if (seen[p]) {
-      // Two values for one filter would need an OR we do not define.
+    if (seen[p] && p >= kFirstSingle) {
       return Status::InvalidArgument("given more than once; give it once",
                                      name);
     }
@@ -142,22 +210,24 @@ Result<ExportQuery> ParseExportQuery(
     }
     switch (p) {
       case kModel:
-        q.model = value;
+        q.models.insert(value);
         break;
       case kTag:
-        q.tag = value;
+        q.tags.insert(value);
         break;
-      case kTargetType:
-        q.target_type = ParseTargetType(value);
-        if (!q.target_type) {
+      case kTargetType: {
+        std::optional<TargetType> t = ParseTargetType(value);
+        if (!t) {
           return Status::InvalidArgument(
               "must be one of item, criteria, all (case-sensitive), got " +
                   Echo(value),
               name);
         }
+        q.target_types.insert(*t);
         break;
+      }
       case kTargetIdentity:
-        q.target_identity = value;
+        q.target_identities.insert(value);
         break;
       case kRemoveExpired:
         LIBEXPORT_RETURN_IF_ERROR(
@@ -167,6 +237,18 @@ Result<ExportQuery> ParseExportQuery(
         LIBEXPORT_RETURN_IF_ERROR(
             ParseBool(name, value, &q.remove_nonexisting_item_pins));
         break;
+      case kPruneReport:
+        LIBEXPORT_RETURN_IF_ERROR(ParseBool(name, value, &q.prune_report));
+        break;
+      case kAsOf: {
+        Result<Rfc3339> t = ParseRfc3339(value);
+        if (!t.ok()) {
+          return Status::InvalidArgument(
+              t.status().message() + ", got " + Echo(value), name);
+        }
+        q.now = t->time;
+        break;
+      }
     }
   }
   LIBEXPORT_RETURN_IF_ERROR(ValidateExportQuery(q));

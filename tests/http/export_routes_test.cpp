@@ -81,8 +81,8 @@ TEST_CASE("a signed export answers 200 with the store's bytes for that query",
   CHECK(res->get_header_value("Transfer-Encoding") == "chunked");
   CHECK(res->body == Doc({kOut1, kOut5}));
   ExportQuery q = Query("shop");
-  q.model = "basket";
-  q.target_type = TargetType::kItem;
+  q.models = {"basket"};
+  q.target_types = {TargetType::kItem};
   CHECK(res->body == Export(*s.store, q));
 }
 
@@ -175,7 +175,11 @@ TEST_CASE("invalid parameters are 422 naming the parameter", "[http]") {
        {Case{"?target_type=bogus", "target_type"}, Case{"?model=", "model"},
         Case{"?remove_expired_pins=yes", "remove_expired_pins"},
         Case{"?remove_nonexisting_item_pins=2", "remove_nonexisting_item_pins"},
-        Case{"?model=a&model=b", "model"}}) {
+        Case{"?remove_expired_pins=1&remove_expired_pins=1",
+             "remove_expired_pins"},
+        Case{"?as_of=tomorrow", "as_of"},
+        Case{"?as_of=2026-11-29T12:00:00Z&as_of=2026-11-29T12:00:00Z", "as_of"},
+        Case{"?prune_report=maybe", "prune_report"}}) {
     INFO(c.query);
     auto res = SignedPost(*s.client, "shop", "shop-key", c.query);
     REQUIRE(res);

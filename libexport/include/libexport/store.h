@@ -48,7 +48,8 @@ struct ExportStats {
   uint64_t records_matched = 0;      // records written to the sink
   uint64_t pins_pruned_expired = 0;  // dropped by remove_expired_pins
   uint64_t pins_pruned_missing = 0;  // dropped by remove_nonexisting_item_pins
-  uint64_t bytes_written = 0;        // bytes handed to the sink
+  uint64_t bytes_written = 0;        // bytes handed to the sink (coded)
+  uint64_t bytes_before_coding = 0;  // the same bytes before content coding
   uint64_t records_corrupt = 0;  // stored records that did not decode; skipped
 };
 
@@ -115,14 +116,21 @@ class Store {
 
   // ---------------------------------------------------------------- export
 
-  // Writes {"results":[...]} for `query` to `sink`: the customizations that
-  // match every filter, ordered by id, pins pruned as asked, each with
-  // `available` (true when at least one of its exported pins is active at
-  // query.now). One read transaction: a consistent snapshot.
+  // Writes the export of `query` to `sink`: the customizations that match
+  // every filter, ordered by id, pins pruned as asked, each with `available`
+  // (true when at least one of its exported pins is active at query.now).
+  // query.representation decides the bytes: ExportFormat::kJson writes
+  // {"results":[...]} (with prune_report, then ,"pruned":[...], written by a
+  // second walk of the same snapshot, so memory stays bounded);
+  // ExportFormat::kNdjson writes one object per line. A coding other than
+  // identity streams those bytes gzip- or zstd-compressed
+  // (libexport/compression.h for levels and memory). One read transaction:
+  // a consistent snapshot.
   // Errors: InvalidArgument (ValidateExportQuery; field() = parameter),
-  // NotFound (no such tracker), Aborted (sink returned false), IOError. A
-  // stored record that does not decode is skipped and counted in
-  // stats->records_corrupt: one bad record never fails the others.
+  // NotFound (no such tracker), Aborted (sink returned false), IOError,
+  // Internal (the compressor failed). A stored record that does not decode
+  // is skipped and counted in stats->records_corrupt: one bad record never
+  // fails the others.
   Status Export(const ExportQuery& query, ExportSink& sink,
                 ExportStats* stats = nullptr) const;
 

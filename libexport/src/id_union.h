@@ -1,0 +1,51 @@
+// The union, in id order, of the ids stored under several index keys: a
+// k-way merge of their sorted id lists (DUPFIXED duplicates, read a page at a
+// time). The export planner walks it when a filter has several values.
+#ifndef LIBEXPORT_SRC_ID_UNION_H_
+#define LIBEXPORT_SRC_ID_UNION_H_
+
+#include <lmdb.h>
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "keys.h"
+#include "libexport/status.h"
+#include "lmdb_env.h"
+#include "record.h"
+
+namespace libexport::internal {
+
+class IdUnion {
+ public:
+  IdUnion() = default;
+  IdUnion(const IdUnion&) = delete;
+  IdUnion& operator=(const IdUnion&) = delete;
+
+  // Positions one cursor per key of `index` (a key with no ids is skipped).
+  // The views it hands out live as long as `txn`.
+  Status Open(MDB_txn* txn, MDB_dbi index, const std::vector<IndexKey>& keys);
+
+  // The next id of the union (each id once, ascending): true and `*id` set,
+  // or false at the end.
+  Result<bool> Next(Uuid* id);
+
+ private:
+  struct Source {
+    Cursor cursor;
+    std::string_view page;  // ids not yet taken, 16 bytes each
+  };
+  // Moves a source to its next id; false when it has none left.
+  Result<bool> Advance(Source* s);
+  bool Less(size_t a, size_t b) const;  // heap order: the greater id first
+
+  std::vector<std::unique_ptr<Source>> sources_;
+  std::vector<size_t> heap_;  // indices into sources_, smallest id on top
+  Uuid last_{};
+  bool have_last_ = false;
+};
+
+}  // namespace libexport::internal
+
+#endif  // LIBEXPORT_SRC_ID_UNION_H_
