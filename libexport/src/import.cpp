@@ -123,8 +123,9 @@ constexpr bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-// The common shape of a JSON document, `{"results":[{...},{...}]}` with
-// only whitespace around the tokens, split into the elements' texts without
+// The common shape of a JSON document, `{"results":[{...},{...}]}` (maybe
+// followed by an export's `"pruned":[...]`) with only whitespace around the
+// tokens, split into the elements' texts without
 // parsing them. False for anything else (non-object elements, other keys,
 // escapes in "results", deep nesting, a syntax error): the caller then
 // parses the whole document, which reports exactly what is wrong.
@@ -144,6 +145,31 @@ bool SplitResults(std::string_view doc, std::vector<std::string_view>* out) {
     p += token.size();
     return true;
   };
+  // From the '{' or '[' at p to just past its match, strings skipped.
+  auto skip_nested = [&] {
+    int depth = 0;
+    while (true) {
+      if (p == end) return false;
+      const char c = *p++;
+      if (c == '"') {
+        // The closing quote: the next '"' after an even run of
+        // backslashes (an odd run escapes it).
+        while (true) {
+          const char* q = static_cast<const char*>(
+              std::memchr(p, '"', static_cast<size_t>(end - p)));
+          if (q == nullptr) return false;
+          const char* r = q;
+          while (r > p && r[-1] == '\\') --r;
+          p = q + 1;
+          if ((q - r) % 2 == 0) break;
+        }
+      } else if (c == '{' || c == '[') {
+        if (++depth > kMaxDepth) return false;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) return true;
+      }
+    }
+  };
   if (!take("{") || !take("\"results\"") || !take(":") || !take("[")) {
     return false;
   }
@@ -155,28 +181,7 @@ bool SplitResults(std::string_view doc, std::vector<std::string_view>* out) {
       skip();
       if (p == end || *p != '{') return false;
       const char* begin = p;
-      int depth = 0;
-      while (true) {
-        if (p == end) return false;
-        const char c = *p++;
-        if (c == '"') {
-          // The closing quote: the next '"' after an even run of
-          // backslashes (an odd run escapes it).
-          while (true) {
-            const char* q = static_cast<const char*>(
-                std::memchr(p, '"', static_cast<size_t>(end - p)));
-            if (q == nullptr) return false;
-            const char* r = q;
-            while (r > p && r[-1] == '\\') --r;
-            p = q + 1;
-            if ((q - r) % 2 == 0) break;
-          }
-        } else if (c == '{' || c == '[') {
-          if (++depth > kMaxDepth) return false;
-        } else if (c == '}' || c == ']') {
-          if (--depth == 0) break;
-        }
-      }
+      if (!skip_nested()) return false;
       out->emplace_back(begin, static_cast<size_t>(p - begin));
       skip();
       if (p == end) return false;
@@ -186,6 +191,14 @@ bool SplitResults(std::string_view doc, std::vector<std::string_view>* out) {
       }
       if (*p++ != ',') return false;
     }
+  }
+  // An export's prune report: ignored (it describes, it is not data).
+  skip();
+  if (p < end && *p == ',') {
+    ++p;
+    if (!take("\"pruned\"") || !take(":")) return false;
+    skip();
+    if (p == end || *p != '[' || !skip_nested()) return false;
   }
   if (!take("}")) return false;
   skip();
@@ -239,9 +252,11 @@ void EncodeJsonDocument(std::string_view doc, Encoder* encoder,
   simdjson::dom::array results;
   bool have_results = false;
   for (auto field : obj) {
+    if (field.key == "pruned") continue;  // an export's prune report
     if (field.key != "results") {
-      errors->push_back({"document", std::string(field.key).substr(0, 64),
-                         "unknown top-level field; expected only \"results\""});
+      errors->push_back(
+          {"document", std::string(field.key).substr(0, 64),
+           "unknown top-level field; expected \"results\" (and \"pruned\")"});
       continue;
     }
     if (field.value.get_array().get(results)) {

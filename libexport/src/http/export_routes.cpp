@@ -11,20 +11,24 @@
 //   5. auth prechecks (headers, tracker match, Date)   -> 401
 //   6. tracker unknown (no key to check the signature) -> 404
 //   7. signature                                       -> 401
-//   8. query parameters (ParseExportQuery)             -> 422
-//   9. 200, streamed
+//   8. Accept allows neither JSON nor NDJSON           -> 406
+//   9. query parameters (ParseExportQuery)             -> 422
+//  10. 200, streamed in the negotiated representation (format from Accept,
+//      content coding from Accept-Encoding, coded by Store::Export itself)
 #include "libexport/http/export_routes.h"
 
 #include <atomic>
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "error_json.h"
 #include "http_metrics.h"
 #include "libexport/http/hmac_auth.h"
+#include "libexport/negotiation.h"
 #include "libexport/query.h"
 #include "libexport/store.h"
 #include "libexport/time.h"
@@ -519,8 +523,23 @@ void ExportRoutes::Impl::HandleExport(
     return;
   }
 
+  // The representation is negotiated before the parameters are checked:
+  // prune_report depends on the format.
+  std::optional<libexport::ExportFormat> format =
+      libexport::NegotiateFormat(HeaderValues(req, "Accept"));
+  if (!format) {
+    Reply(req, res, "export", tracker_id, 406,
+          ErrorJson(406, "not_acceptable",
+                    "the export is available as application/json or "
+                    "application/x-ndjson; the Accept header allows neither"),
+          start);
+    return;
+  }
+  const libexport::Representation representation{
+      *format,
+      libexport::NegotiateCoding(HeaderValues(req, "Accept-Encoding"))};
   libexport::Result<libexport::ExportQuery> query = libexport::ParseExportQuery(
-      tracker_id, ParseQuery(QueryOf(req.target)), now);
+      tracker_id, ParseQuery(QueryOf(req.target)), now, representation);
   if (!query.ok()) {
     const Status& st = query.status();
     if (st.code() == Status::Code::kInvalidArgument) {
@@ -543,10 +562,19 @@ void ExportRoutes::Impl::HandleExport(
   state->request_copy.target = req.target;
   res.status = 200;
   res.set_header("Cache-Control", "no-store");
+  // The bytes depend on both headers. cpp-httplib 0.11.4 never compresses
+  // these media types itself (it only does for an exact "application/json",
+  // text/* and a few others), so the coding is ours alone.
+  res.set_header("Vary", "Accept, Accept-Encoding");
+  if (representation.coding != libexport::ContentCoding::kIdentity) {
+    res.set_header(
+        "Content-Encoding",
+        std::string(libexport::ContentCodingName(representation.coding)));
+  }
   if (HasBody(req)) res.set_header("Connection", "close");
   active_streams_.fetch_add(1);
   res.set_chunked_content_provider(
-      std::string(kJson),
+      std::string(libexport::MediaTypeOf(representation.format)),
       [state](size_t, httplib::DataSink& sink) -> bool {
         if (state->started) {  // not expected: the first call finishes
           sink.done();
