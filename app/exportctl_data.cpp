@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "exportctl_commands.h"
+#include "libexport/compression.h"
 
 namespace libexport::app {
 namespace {
@@ -23,12 +24,21 @@ class Input {
  public:
   Input(const Session& s, const std::string& file) {
     if (file == "-" || !Map(file)) data_ = s.ReadInput(file);
+    // A .gz / .zst file, or a stream that starts with their magic number,
+    // is decompressed first.
+    ContentCoding coding = CodingOfFileName(file);
+    if (coding == ContentCoding::kIdentity) coding = CodingOfData(view());
+    if (coding != ContentCoding::kIdentity) {
+      std::string plain;
+      Status st = Decompress(coding, view(), &plain);
+      if (!st.ok()) throw Failure{file + ": " + st.message()};
+      Unmap();
+      data_ = std::move(plain);
+    }
   }
   Input(const Input&) = delete;
   Input& operator=(const Input&) = delete;
-  ~Input() {
-    if (map_ != nullptr) ::munmap(map_, size_);
-  }
+  ~Input() { Unmap(); }
   std::string_view view() const {
     return map_ != nullptr
                ? std::string_view(static_cast<const char*>(map_), size_)
@@ -51,6 +61,11 @@ class Input {
     }
     ::close(fd);
     return map_ != nullptr;
+  }
+
+  void Unmap() {
+    if (map_ != nullptr) ::munmap(map_, size_);
+    map_ = nullptr;
   }
 
   std::string data_;
@@ -125,6 +140,9 @@ struct ExportCommandFlags {
   std::string tracker;
   ExportFlags filters;
   std::string now;
+  bool prune_report = false;
+  std::string format = "json";  // or ndjson
+  std::string compress;         // gzip, zstd or empty
 };
 
 int RunExport(Session& s, const ExportCommandFlags& f) {
@@ -136,10 +154,17 @@ int RunExport(Session& s, const ExportCommandFlags& f) {
   }
   // The flags become the endpoint's query parameters, so the command line
   // and HTTP validate alike.
-  auto query = ParseExportQuery(f.tracker, f.filters.Params(), now);
+  Representation representation;
+  if (f.format == "ndjson") representation.format = ExportFormat::kNdjson;
+  if (f.compress == "gzip") representation.coding = ContentCoding::kGzip;
+  if (f.compress == "zstd") representation.coding = ContentCoding::kZstd;
+  auto params = f.filters.Params();
+  if (f.prune_report) params.emplace_back("prune_report", "true");
+  auto query = ParseExportQuery(f.tracker, params, now, representation);
   if (!query.ok()) {
-    throw UsageError{"--" + Dashed(query.status().field()) + ": " +
-                     query.status().message()};
+    const std::string field = Dashed(query.status().field());
+    throw UsageError{"--" + field + ": " + query.status().message() +
+                     (field == "prune-report" ? " (--format ndjson)" : "")};
   }
   auto store = s.OpenStore(false);
   class OstreamSink : public ExportSink {
@@ -169,7 +194,8 @@ void AddDataCommands(CLI::App& app, Session& s, Action* action) {
   import->add_option("TRACKER", imp->tracker, "the tracker id")->required();
   import
       ->add_option("FILE", imp->file,
-                   "an export document or NDJSON file; - reads stdin")
+                   "an export document or NDJSON file, maybe .gz or .zst; - "
+                   "reads stdin")
       ->required();
   import
       ->add_option("--format", imp->format,
@@ -226,7 +252,17 @@ exp->add_option("TRACKER", ex->tracker, "the tracker id")->required();
 AddExportFlags(*exp, &ex->filters);
 exp->add_option("--now", ex->now,
                 "evaluate expiry and `available` at this RFC 3339 time "
-                "(default: now)");
+                "(default: now; the endpoint's as_of)");
+exp->add_flag("--prune-report", ex->prune_report,
+              "add \"pruned\":[...] after the results: each pruned pin with "
+              "its customization id and reason (JSON only)");
+exp->add_option("--format", ex->format,
+                "json (the document) or ndjson (one customization a line)")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"json", "ndjson"}));
+exp->add_option("--compress", ex->compress,
+                "gzip or zstd the output (import reads .gz and .zst back)")
+    ->check(CLI::IsMember({"gzip", "zstd"}));
 exp->callback([&s, action, ex] {
   *action = [&s, ex] { return RunExport(s, *ex); };
 });
