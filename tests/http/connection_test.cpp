@@ -12,6 +12,14 @@ namespace {
 
 const std::string kPath = "/v1/recommender/pin/shop/scopes/export";
 
+// Under ASan freed memory stays resident in its quarantine, so RSS bounds
+// say nothing there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssMeaningful = false;
+#else
+constexpr bool kRssMeaningful = true;
+#endif
+
 struct Shop {
   Shop() { LoadShop(*store); }
   TestStore store;
@@ -353,7 +361,7 @@ TEST_CASE("a 16 MiB header line is refused with 431 and memory stays flat",
   INFO("RSS " << before << " -> " << after << " kB");
   // The 32 MiB strings the test itself built are freed; the server kept
   // at most its 32 KiB head buffer per connection.
-  CHECK(after - before < 8 * 1024);
+  if (kRssMeaningful) CHECK(after - before < 8 * 1024);
 }
 
 TEST_CASE("a slow request head is cut by the request timeout with 408",
