@@ -292,8 +292,8 @@ int RunHttp() {
       libexport::http::SignRequest(kTrackerId, "bench-key", "POST", path,
                                    content_type, FormatHttpDate(kBenchNow));
   const std::string request =
-      "POST " + path +
-      "?target_identity=" + libexport::http::PercentEncode(*f.target_identity) +
+      "POST " + path + "?target_identity=" +
+      libexport::http::PercentEncode(f.target_identities.at(0)) +
       "&remove_expired_pins=true&remove_nonexisting_item_pins=true HTTP/1.1\r\n"
       "Host: 127.0.0.1\r\n"
       "Content-Type: " +
