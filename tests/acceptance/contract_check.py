@@ -120,50 +120,79 @@ def normalize(c):
         n["tags"] = tags
     for k in ("created_at", "updated_at"):
         n[k] = instant(n[k])
-    pins = []
-    for p in n["pin_definitions"]:
-        q = {k: v for k, v in p.items() if v is not None}
-        q.setdefault("is_block_pin", False)
-        q.setdefault("is_bundle_pin", False)
-        for k in ("active_from", "active_to"):
-            if k in q:
-                q[k] = instant(q[k])
-        pins.append(q)
-    n["pin_definitions"] = pins
+    n["pin_definitions"] = [normalize_pin(p) for p in n["pin_definitions"]]
     return n
+
+
+def normalize_pin(p):
+    q = {k: v for k, v in p.items() if v is not None}
+    q.setdefault("is_block_pin", False)
+    q.setdefault("is_bundle_pin", False)
+    for k in ("active_from", "active_to"):
+        if k in q:
+            q[k] = instant(q[k])
+    return q
 
 
 def active(p, now):
     return p.get("active_from", now) <= now and (now < p["active_to"] if "active_to" in p else True)
 
 
+def pruned_reason(p, q, catalog, now):
+    """Why docs/http_api.md says pin p is dropped, or None: expiry first."""
+    if q.get("remove_expired_pins") and "active_to" in p and p["active_to"] <= now:
+        return "expired"
+    if q.get("remove_nonexisting_item_pins") and p["pin_type"] == "item" \
+            and p["pin_identity"] not in catalog:
+        return "nonexisting_item"
+    return None
+
+
 def expected(records, catalog, q, now):
-    out = []
+    """(results, pruned) of query q; each filter is a list of values (any)."""
+    out, pruned = [], []
     for c in sorted(records, key=lambda c: c["id"]):
-        if "model" in q and c["model"] != q["model"]:
+        if "model" in q and c["model"] not in q["model"]:
             continue
-        if "tag" in q and q["tag"] not in c.get("tags", []):
+        if "tag" in q and not set(q["tag"]) & set(c.get("tags", [])):
             continue
-        if "target_type" in q and c["target_type"] != q["target_type"]:
+        if "target_type" in q and c["target_type"] not in q["target_type"]:
             continue
-        if "target_identity" in q and c.get("target_identity") != q["target_identity"]:
+        if "target_identity" in q and c.get("target_identity") not in q["target_identity"]:
             continue
         d = dict(c)
-        pins = c["pin_definitions"]
-        if q.get("remove_expired_pins"):
-            pins = [p for p in pins if not ("active_to" in p and p["active_to"] <= now)]
-        if q.get("remove_nonexisting_item_pins"):
-            pins = [p for p in pins if p["pin_type"] != "item" or p["pin_identity"] in catalog]
+        pins = []
+        for p in c["pin_definitions"]:
+            why = pruned_reason(p, q, catalog, now)
+            if why:
+                pruned.append({"id": c["id"], "reason": why, "pin": p})
+            else:
+                pins.append(p)
         d["pin_definitions"] = pins
         d["available"] = any(active(p, now) for p in pins)
         out.append(d)
-    return out
+    return out, pruned
 
 
-def parse_export(text):
+def parse_export(text, with_report=False):
     doc = json.loads(text)
-    assert list(doc.keys()) == ["results"], doc.keys()
-    return [normalize(c) | {"available": c["available"]} for c in doc["results"]]
+    assert list(doc.keys()) == (["results", "pruned"] if with_report else ["results"]), doc.keys()
+    results = [normalize(c) | {"available": c["available"]} for c in doc["results"]]
+    if not with_report:
+        return results, []
+    pruned = [{"id": e["id"], "reason": e["reason"],
+               "pin": normalize_pin(e["pin"])}
+              for e in doc["pruned"]]
+    return results, pruned
+
+
+def ndjson_of(document):
+    """The NDJSON docs/http_api.md gives for a JSON export document's bytes."""
+    lines = document.split(b"\n")
+    if document == b'{"results":[]}\n':
+        return b""
+    assert lines[0] == b'{"results":[' and lines[-2:] == [b"]}", b""], lines[:1] + lines[-2:]
+    return b"".join(line.removesuffix(b",") + b"\n" for line in lines[1:-2])
 
 
 def main():
@@ -191,34 +220,59 @@ def main():
     ctl("catalog", "add", "acc", os.path.join(work, "catalog.txt"))
     reference = [normalize(c) for c in records]
 
-    filters = [{}, {"model": "basket"}, {"tag": "été"}, {"tag": 'quo"te'}, {"tag": "a/b?c%d"},
-               {"target_type": "criteria"}, {"target_identity": ITEMS[7]},
-               {"model": "category", "tag": "sale"},
-               {"model": "brand", "target_type": "item", "target_identity": ITEMS[3]},
-               {"model": "nothing-matches"}]
+    filters = [{}, {"model": ["basket"]}, {"tag": ["été"]}, {"tag": ['quo"te']},
+               {"tag": ["a/b?c%d"]}, {"target_type": ["criteria"]},
+               {"target_identity": [ITEMS[7]]},
+               {"model": ["category"], "tag": ["sale"]},
+               {"model": ["brand"], "target_type": ["item"], "target_identity": [ITEMS[3]]},
+               {"model": ["nothing-matches"]},
+               # Repeated: any of the values, AND across parameters.
+               {"model": ["basket", "brand"]}, {"tag": ["été", "rare", "winter"]},
+               {"target_type": ["criteria", "all"]},
+               {"target_identity": [ITEMS[7], ITEMS[8], ITEMS[9], "/none/"]},
+               {"model": ["category", "brand"], "tag": ["sale", "summer"]},
+               {"target_type": ["item", "criteria"], "target_identity": [ITEMS[3], ITEMS[4]]}]
+    # The instant of the export (exportctl --now, the endpoint's as_of):
+    # the generator's NOW, and a day earlier with both prunings.
+    instants = [(NOW, "2026-11-29T14:00:00+02:00"), (NOW - dt.timedelta(days=1), "2026-11-28T12:00:00Z")]
     checked = 0
-    for f, (exp, cat) in itertools.product(filters, itertools.product([False, True], repeat=2)):
+    for f, (exp, cat), (now, now_text) in itertools.product(
+            filters, itertools.product([False, True], repeat=2), instants):
+        if now != NOW and not (exp and cat):
+            continue
         q = dict(f)
-        args = ["export", "acc", "--now", "2026-11-29T14:00:00+02:00"]
-        for k, v in f.items():
-            args += ["--" + k.replace("_", "-"), v]
+        args = ["export", "acc", "--now", now_text]
+        for k, values in f.items():
+            for v in values:
+                args += ["--" + k.replace("_", "-"), v]
         if exp:
             q["remove_expired_pins"] = True
             args.append("--remove-expired-pins")
         if cat:
             q["remove_nonexisting_item_pins"] = True
             args.append("--remove-nonexisting-item-pins")
-        got = parse_export(ctl(*args).decode("utf-8"))
-        want = expected(reference, catalog, q, NOW)
-        if got != want:
-            for g, w in zip(got, want):
+        report = exp or cat
+        if report:
+            args.append("--prune-report")
+        text = ctl(*args)
+        got, got_pruned = parse_export(text.decode("utf-8"), report)
+        want, want_pruned = expected(reference, catalog, q, now)
+        if got != want or got_pruned != want_pruned:
+            for g, w in zip(got + got_pruned, want + want_pruned):
                 if g != w:
                     print("first difference:\n got ", g, "\n want", w, file=sys.stderr)
                     break
-            print(f"FAIL {args}: {len(got)} results, expected {len(want)}", file=sys.stderr)
+            print(f"FAIL {args}: {len(got)} results, {len(got_pruned)} pruned; expected "
+                  f"{len(want)}, {len(want_pruned)}", file=sys.stderr)
             return 1
+        if not report and now == NOW:
+            nd = ctl(*args, "--format", "ndjson")
+            if nd != ndjson_of(text):
+                print(f"FAIL {args} --format ndjson: not the document's records, one a line",
+                      file=sys.stderr)
+                return 1
         checked += 1
-        print(f"ok {' '.join(args[2:])}: {len(got)} customizations")
+        print(f"ok {' '.join(args[2:])}: {len(got)} customizations, {len(got_pruned)} pruned")
     # Export -> import into a fresh store -> export: byte-identical.
     full = ctl("export", "acc", "--now", "2026-11-29T12:00:00Z")
     with open(os.path.join(work, "export.json"), "wb") as f:
@@ -233,6 +287,24 @@ def main():
     if again != full:
         print("FAIL: export -> import -> export is not byte-identical", file=sys.stderr)
         return 1
+    # The same through NDJSON, and through a zstd- and a gzip-compressed file.
+    for name, extra in [("export.ndjson", ["--format", "ndjson"]),
+                        ("export.ndjson.zst", ["--format", "ndjson", "--compress", "zstd"]),
+                        ("export.json.gz", ["--compress", "gzip"])]:
+        path = os.path.join(work, name)
+        with open(path, "wb") as f:
+            f.write(ctl("export", "acc", "--now", "2026-11-29T12:00:00Z", *extra))
+        store3 = os.path.join(work, "store-" + name)
+        subprocess.run([exportctl, "--store", store3, "tracker", "add", "acc", "--key", "k"],
+                       check=True, capture_output=True)
+        subprocess.run([exportctl, "--store", store3, "import", "acc", path], check=True,
+                       capture_output=True)
+        again = subprocess.run([exportctl, "--store", store3, "export", "acc", "--now",
+                                "2026-11-29T12:00:00Z"], check=True, capture_output=True).stdout
+        if again != full:
+            print(f"FAIL: export -> {name} -> import -> export is not byte-identical",
+                  file=sys.stderr)
+            return 1
     print(f"{checked} passed, 0 failed ({n} customizations; round trip byte-identical)")
     return 0
 

@@ -305,3 +305,74 @@ TEST_CASE("a 422 echoing invalid UTF-8 is still valid UTF-8 JSON",
 }
 
 }  // namespace libexport::testing
+
+namespace libexport::testing {
+namespace {
+
+// "a%2Bb" -> "a+b" (the examples only escape with %XX).
+std::string PercentDecoded(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(
+          static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the examples of docs/http_api.md run as written and give the export",
+          "[http][docs][curl]") {
+  ShopServer s(/*fixed_clock=*/false);
+  const std::string here = __FILE__;
+  const std::string doc =
+      ReadFile(here.substr(0, here.rfind("/tests/")) + "/docs/http_api.md");
+  const size_t begin = doc.find("<!-- examples:begin -->");
+  const size_t end = doc.find("<!-- examples:end -->");
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  std::vector<std::string> blocks;
+  const std::regex block("```sh\n([^`]*)```");
+  const std::string examples = doc.substr(begin, end - begin);
+  for (std::sregex_iterator it(examples.begin(), examples.end(), block), last;
+       it != last; ++it) {
+    blocks.push_back((*it)[1]);
+  }
+  REQUIRE(blocks.size() >= 9);
+  const std::string prelude = "set -eo pipefail\nhost=\"" + s.server->url() +
+                              "\"\ntracker_id=shop\nprivate_key=shop-key\n" +
+                              blocks[0];
+  for (size_t i = 1; i < blocks.size(); ++i) {
+    const std::string& b = blocks[i];
+    INFO(b);
+    REQUIRE(b.rfind("# expect: ", 0) == 0);
+    std::istringstream expect(b.substr(10, b.find('\n') - 10));
+    std::string what, arg;
+    expect >> what >> arg;
+    const std::string out = Shell(prelude + "\n" + b);
+    if (what == "status") {
+      CHECK(out == arg);
+      continue;
+    }
+    std::vector<std::pair<std::string, std::string>> params;
+    std::istringstream parts(what);
+    for (std::string part; std::getline(parts, part, '&');) {
+      size_t eq = part.find('=');
+      params.emplace_back(part.substr(0, eq),
+                          PercentDecoded(part.substr(eq + 1)));
+    }
+    Representation r;
+    r.format = arg == "ndjson" ? ExportFormat::kNdjson : ExportFormat::kJson;
+    auto q = ParseExportQuery("shop", params, kNow, r);
+    REQUIRE_OK(q);
+    CHECK(out == Plain(*s.store, r.format, *q));
+    CHECK(out.size() > 100);
+  }
+}
+
+}  // namespace libexport::testing
