@@ -1,4 +1,5 @@
-// exportctl verify, backup, demo: the store as a whole.
+// exportctl verify, audit, backup, demo: the store as a whole.
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
@@ -23,6 +24,65 @@ void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
       for (const auto& p : report.problems) s.err << "problem: " << p << "\n";
       if (!report.problems.empty()) return kExitFailure;
       s.out << "ok\n";
+      return kExitOk;
+    };
+  });
+
+  struct AuditFlags {
+    std::string tracker;
+    std::string as_of;
+    size_t worst = 10;
+  };
+  auto af = std::make_shared<AuditFlags>();
+  CLI::App* audit = app.add_subcommand(
+      "audit",
+      "for people: expired, dangling (item not in the catalog) and not yet "
+      "active pins per model, and the worst customizations");
+  audit->add_option("TRACKER", af->tracker, "the tracker id")->required();
+  audit->add_option("--as-of", af->as_of,
+                    "count at this RFC 3339 time (default: now)");
+  audit->add_option("--worst", af->worst, "how many customizations to list")
+      ->capture_default_str();
+  audit->callback([&s, action, af] {
+    *action = [&s, af] {
+      Timestamp at = SystemNow();
+      if (!af->as_of.empty()) {
+        auto t = ParseRfc3339(af->as_of);
+        if (!t.ok()) throw UsageError{"--as-of: " + t.status().message()};
+        at = t->time;
+      }
+      AuditReport r;
+      Session::Check(s.OpenStore(false)->Audit(af->tracker, at, af->worst, &r));
+      char line[256];
+      auto row = [&](const std::string& name, const AuditReport::Counts& c) {
+        std::snprintf(line, sizeof line,
+                      "%-28s %14llu %8llu %8llu %9llu %15llu\n", name.c_str(),
+                      (unsigned long long)c.customizations,
+                      (unsigned long long)c.pins, (unsigned long long)c.expired,
+                      (unsigned long long)c.dangling,
+                      (unsigned long long)c.not_yet_active);
+        s.out << line;
+      };
+      s.out << "tracker " << af->tracker << " at " << FormatRfc3339(at) << "\n";
+      std::snprintf(line, sizeof line, "%-28s %14s %8s %8s %9s %15s\n", "model",
+                    "customizations", "pins", "expired", "dangling",
+                    "not yet active");
+      s.out << line;
+      for (const auto& [model, counts] : r.models) row(model, counts);
+      row("(all)", r.total);
+      if (!r.worst.empty()) {
+        s.out << "worst customizations (expired + dangling pins):\n";
+        for (const auto& w : r.worst) {
+          s.out << "  " << w.id << "  " << w.model << "  expired "
+                << w.counts.expired << ", dangling " << w.counts.dangling
+                << " of " << w.counts.pins << " pins\n";
+        }
+      }
+      if (r.records_corrupt > 0) {
+        s.out << r.records_corrupt
+              << " stored records did not decode (run exportctl verify)\n";
+      }
+      s.CheckOutput();
       return kExitOk;
     };
   });

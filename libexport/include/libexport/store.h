@@ -93,6 +93,29 @@ struct TrackerInfo {
   uint64_t catalog_items = 0;
 };
 
+// What Audit() found: the pins an export with both prunings would drop, and
+// those not active yet, at one instant.
+struct AuditReport {
+  struct Counts {
+    uint64_t customizations = 0;
+    uint64_t pins = 0;
+    uint64_t expired = 0;         // active_to <= the instant
+    uint64_t dangling = 0;        // item pins whose item is not in the catalog
+    uint64_t not_yet_active = 0;  // active_from > the instant
+  };
+  // Per model, ordered by model name (bytes); `total` sums them.
+  std::vector<std::pair<std::string, Counts>> models;
+  Counts total;
+  // The customizations with the most expired + dangling pins (most first,
+  // then by id), at most the number asked for; none with zero.
+  struct Customization {
+    std::string id, model;
+    Counts counts;  // customizations = 1
+  };
+  std::vector<Customization> worst;
+  uint64_t records_corrupt = 0;  // skipped
+};
+
 // What Verify() found. A healthy tracker has no problems.
 struct VerifyReport {
   uint64_t records = 0;
@@ -203,6 +226,15 @@ class Store {
   // Checks that every record decodes and that the indexes and the records
   // agree. Errors: NotFound (tracker); problems go into the report.
   Status Verify(std::string_view tracker_id, VerifyReport* report) const;
+
+  // Counts, over one snapshot of the tracker's customizations, the pins that
+  // are expired, dangling (an item pin whose item is not in the catalog; an
+  // expired pin is counted as expired only) and not yet active at `at`, per
+  // model, and keeps the `worst_count` customizations with the most
+  // expired + dangling pins. Memory: one entry per model plus `worst_count`.
+  // Errors: NotFound (tracker), IOError.
+  Status Audit(std::string_view tracker_id, Timestamp at, size_t worst_count,
+               AuditReport* report) const;
 
   // Writes a consistent, compacted copy of the whole store into `dir`
   // (created if missing; must hold no store). Safe while the store is in use.
