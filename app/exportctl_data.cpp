@@ -73,13 +73,25 @@ class Input {
   size_t size_ = 0;
 };
 
-std::vector<std::string> Lines(const std::string& text) {
+// One identity per line: a UTF-8 byte order mark before the first and the
+// CR of a CRLF line end are not part of it; empty lines are skipped; a line
+// of only whitespace is an error naming it (an identity is never blank).
+std::vector<std::string> Lines(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<std::string> lines;
-  std::istringstream s(text);
-  std::string line;
-  while (std::getline(s, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) lines.push_back(line);
+  size_t line_no = 0;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++line_no;
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (line.find_first_not_of(" \t\r\f\v") == std::string_view::npos) {
+      throw Failure{"line " + std::to_string(line_no) +
+                    ": the identity is only whitespace; nothing changed"};
+    }
+    lines.emplace_back(line);
   }
   return lines;
 }
@@ -123,7 +135,7 @@ int RunImport(Session& s, const ImportFlags& f) {
     size_t shown = 0;
     for (const auto& e : report.errors) {
       if (++shown > 100) {
-        s.err << "  ... and " << report.errors.size() - 100 << " more\n";
+        s.err << "  ... and " << report.error_count - 100 << " more\n";
         break;
       }
       s.err << "  " << e.location << ": "

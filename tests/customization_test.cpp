@@ -197,8 +197,9 @@ TEST_CASE(
   CHECK(v.pin(0).identity.hash == Hash64("line\nbreak"));
 }
 
-TEST_CASE("customization: opaque criteria keep key order and exact numbers",
-          "[customization]") {
+TEST_CASE(
+    "customization: opaque criteria keep key order and every token as written",
+    "[customization]") {
   Decoded d = Encode(
       R"({"id":"00000000-0000-4000-8000-000000000001","model":"m","target_type":"criteria",
           "target_criteria": {"zeta": 1, "alpha": -2, "u": 18446744073709551615,
@@ -208,7 +209,7 @@ TEST_CASE("customization: opaque criteria keep key order and exact numbers",
           "pin_definitions": []})");
   CHECK(
       d.view.json() ==
-      R"({"id":"00000000-0000-4000-8000-000000000001","model":"m","target_type":"criteria","target_criteria":{"zeta":1,"alpha":-2,"u":18446744073709551615,"i":-9223372036854775808,"f":0.1,"e":1000,"x":1,"big":1e+300,"tiny":-2.5e-08,"s":"é/\"","n":null,"arr":[{},[],[1,[2]]],"zeta":2},"pin_definitions":[],"created_at":"2026-11-29T18:54:39Z","updated_at":"2026-11-29T18:54:39Z"})");
+      R"({"id":"00000000-0000-4000-8000-000000000001","model":"m","target_type":"criteria","target_criteria":{"zeta":1,"alpha":-2,"u":18446744073709551615,"i":-9223372036854775808,"f":0.1,"e":1E3,"x":1.0,"big":1e300,"tiny":-2.5e-8,"s":"\u00e9\/\"","n":null,"arr":[{},[],[1,[2]]],"zeta":2},"pin_definitions":[],"created_at":"2026-11-29T18:54:39Z","updated_at":"2026-11-29T18:54:39Z"})");
   CHECK(d.view.target_type() == TargetType::kCriteria);
   CHECK(d.view.target_identity_ref().length == 0);
 }

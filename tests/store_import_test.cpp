@@ -2,6 +2,7 @@
 // every bad record reported, the conflict strategies, repeated ids, a tiny
 // initial map, and strings and opaque objects that must come back unchanged.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -606,6 +607,101 @@ TEST_CASE("every one of a thousand bad records is reported",
   CHECK(report.errors[0].location == "line 1");
   CHECK(report.errors[999].location == "line 1000");
   CHECK(report.errors[999].field == "target_type");
+}
+
+// The process's peak resident set (VmHWM), after resetting it to the
+// current one (clear_refs "5"), in bytes.
+uint64_t PeakRss() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      return std::stoull(line.substr(6)) * 1024;  // "VmHWM:  1234 kB"
+    }
+  }
+  return 0;
+}
+void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+TEST_CASE(
+    "300 thousand bad records are reported as the first thousand and a count",
+    "[import][validation]") {
+  TestStore s;
+  REQUIRE_OK(s->AddTracker("t"));
+  std::string doc;
+  const std::string bad =
+      R"({"model":"m","target_type":"none","pin_definitions":[]})";
+  doc.reserve((bad.size() + 1) * 300000);
+  for (int i = 0; i < 300000; ++i) doc += bad + "\n";
+  ResetPeakRss();
+  const uint64_t before = PeakRss();
+  ImportReport report;
+  Status st = s->Import("t", doc, Opts(ImportFormat::kNdjson), &report);
+  const uint64_t peak = PeakRss();
+  CHECK(st.code() == Status::Code::kInvalidArgument);
+  CHECK(st.message() == "300000 invalid record(s); nothing was imported");
+  CHECK(report.error_count == 300000);
+  REQUIRE(report.errors.size() == kMaxReportedErrors);
+  CHECK(report.errors.front().location == "line 1");
+  CHECK(report.errors.back().location == "line 1000");
+  CHECK(report.errors.back().field == "target_type");
+  INFO("peak RSS grew by " << (peak - before) / (1 << 20) << " MiB");
+  REQUIRE(before > 0);
+  // "Well under 1 GiB", with room for ASan's quarantine (256 MiB).
+  CHECK(peak - before < (uint64_t{768} << 20));
+}
+
+TEST_CASE("a second results member is an error and changes nothing",
+          "[import][validation][regression]") {
+  TestStore s;
+  REQUIRE_OK(s->AddTracker("t"));
+  MustImport(*s, "t", Lines({SmallRecord(1)}));
+  const std::string before = MustExport(*s, Query("t"));
+  // Used to import B and drop A without a word.
+  const std::string doc = "{\"results\":[" + SmallRecord(2) +
+                          "],\"results\":[" + SmallRecord(3) + "]}";
+  for (ImportFormat format : {ImportFormat::kAuto, ImportFormat::kJson}) {
+    ImportReport report;
+    Status st = s->Import("t", doc, Opts(format), &report);
+    CHECK(st.code() == Status::Code::kInvalidArgument);
+    REQUIRE(report.errors.size() == 1);
+    CHECK(report.errors[0].location == "document");
+    CHECK(report.errors[0].field == "results");
+    CHECK(report.errors[0].message ==
+          "given more than once; a document has one \"results\" member");
+    CHECK(MustExport(*s, Query("t")) == before);
+  }
+}
+
+TEST_CASE("other top-level members of an import document are ignored",
+          "[import]") {
+  TestStore s;
+  REQUIRE_OK(s->AddTracker("t"));
+  // An export with a prune report, members before and after results, and
+  // escapes in the member names.
+  const std::string doc =
+      R"({"results":[)" + SmallRecord(1) + R"(],"pruned":[{"id":")" +
+      TestId(1) +
+      R"(","reason":"expired","pin":{"position":1,"pin_type":"item","pin_identity":"/x/"}}]})";
+  ImportReport report = MustImport(*s, "t", doc);
+  CHECK(report.inserted == 1);
+  REQUIRE_OK(s->AddTracker("u"));
+  report = MustImport(
+      *s, "u",
+      R"({"note":{"big":123456789012345678901234},"r\u0065sults":[)" +
+          SmallRecord(2) + R"(],"z":[1,2]})",
+      Opts(ImportFormat::kJson));
+  CHECK(report.inserted == 1);
+  auto got = s->Get("u", TestId(2), kNow);
+  REQUIRE_OK(got);
+  // Members that are not JSON still make the document invalid.
+  ImportReport bad;
+  Status st = s->Import("u", R"({"results":[],"x":[1,]})",
+                        Opts(ImportFormat::kJson), &bad);
+  CHECK(st.code() == Status::Code::kInvalidArgument);
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].location == "document");
+  CHECK(bad.errors[0].message.rfind("invalid JSON: ", 0) == 0);
 }
 
 TEST_CASE("import reports progress up to the record count", "[import]") {

@@ -1,12 +1,15 @@
 #include "libexport/time.h"
 
 #include <catch2/catch.hpp>
+#include <ctime>
 
 namespace libexport {
 namespace {
 
 // Expected epoch seconds come from `date -u -d ... +%s`, not from the code.
 constexpr int64_t kExampleSeconds = 1795978479;  // 2026-11-29T18:54:39Z
+// The reference instant for two-digit years: 2026-11-29T12:00:00Z.
+constexpr Timestamp kNow{1795953600, 0};
 
 TEST_CASE("time: a UTC RFC 3339 time parses to its epoch second", "[time]") {
   auto t = ParseRfc3339("2026-11-29T18:54:39Z");
@@ -112,7 +115,7 @@ TEST_CASE(
     "time: the HTTP date of the signing example parses and formats back byte "
     "for byte",
     "[time]") {
-  auto t = ParseHttpDate("Sun, 29 Nov 2026 18:54:39 GMT");
+  auto t = ParseHttpDate("Sun, 29 Nov 2026 18:54:39 GMT", kNow);
   REQUIRE(t.ok());
   CHECK(t->seconds == kExampleSeconds);
   CHECK(FormatHttpDate(*t) == "Sun, 29 Nov 2026 18:54:39 GMT");
@@ -122,30 +125,64 @@ TEST_CASE(
 }
 
 TEST_CASE("time: an HTTP date with the wrong weekday is rejected", "[time]") {
-  auto t = ParseHttpDate("Mon, 29 Nov 2026 18:54:39 GMT");
+  auto t = ParseHttpDate("Mon, 29 Nov 2026 18:54:39 GMT", kNow);
   REQUIRE_FALSE(t.ok());
   CHECK(t.status().message().find("weekday") != std::string::npos);
 }
 
-TEST_CASE("time: HTTP dates other than IMF-fixdate are rejected", "[time]") {
-  const char* bad[] = {
-      "Sunday, 29-Nov-26 18:54:39 GMT",  // RFC 850
-      "Sun Nov 29 18:54:39 2026",        // asctime
-      "Sun, 29 Nov 2026 18:54:39 UTC",  "Sun, 29 nov 2026 18:54:39 GMT",
-      "sun, 29 Nov 2026 18:54:39 GMT",  "Sun, 9 Nov 2026 18:54:39 GMT",
-      "Sun, 29 Nov 2026 18:54:39 GMT ",
-      "Mon, 31 Nov 2026 18:54:39 GMT",  // no 31 November
-      "Sun, 29 Nov 2026 24:54:39 GMT",  "",
+TEST_CASE("time: RFC 850 and asctime HTTP dates are accepted",
+          "[time][regression]") {
+  // RFC 9110 5.6.7: a recipient must accept all three forms. These used to
+  // be refused.
+  struct {
+    const char* text;
+    int64_t seconds;
+  } good[] = {
+      {"Sunday, 29-Nov-26 18:54:39 GMT", kExampleSeconds},
+      {"Sun Nov 29 18:54:39 2026", kExampleSeconds},
+      {"Sun Nov  1 18:54:39 2026",
+       1793559279},  // date -u -d 2026-11-01T18:54:39
+      {"Sunday, 06-Nov-94 08:49:37 GMT", 784111777},  // RFC 9110's example
+      {"Sun Nov  6 08:49:37 1994", 784111777},
+      {"Wednesday, 01-Jan-76 00:00:00 GMT", 3345062400},  // 50 years ahead
+      {"Saturday, 01-Jan-77 00:00:00 GMT", 220924800},    // 51: the past
   };
-  for (const char* s : bad) {
-    INFO(s);
-    CHECK_FALSE(ParseHttpDate(s).ok());
+  for (const auto& g : good) {
+    INFO(g.text);
+    auto t = ParseHttpDate(g.text, kNow);
+    REQUIRE(t.ok());
+    CHECK(t->seconds == g.seconds);
   }
 }
 
-TEST_CASE("time: SystemNow is after the code was written", "[time]") {
+TEST_CASE("time: malformed HTTP dates are rejected", "[time]") {
+  const char* bad[] = {
+      "Sun, 29 Nov 2026 18:54:39 UTC",    "Sun, 29 nov 2026 18:54:39 GMT",
+      "sun, 29 Nov 2026 18:54:39 GMT",    "Sun, 9 Nov 2026 18:54:39 GMT",
+      "Sun, 29 Nov 2026 18:54:39 GMT ",
+      "Mon, 31 Nov 2026 18:54:39 GMT",  // no 31 November
+      "Sun, 29 Nov 2026 24:54:39 GMT",    "",
+      "Sun, 29-Nov-26 18:54:39 GMT",  // RFC 850 wants the long weekday
+      "Sunday, 29-Nov-2026 18:54:39 GMT", "Sunday, 29-Nov-26 18:54:39 UTC",
+      "Monday, 29-Nov-26 18:54:39 GMT",  // wrong weekday
+      "Sun Nov 29 18:54:39 26",           "Sun Nov 1 18:54:39 2026",
+      "Sun Nov 29 18:54:39 2026 ",        "Sunday Nov 29 18:54:39 2026",
+      "Mon Nov 29 18:54:39 2026",
+  };
+  for (const char* s : bad) {
+    INFO(s);
+    CHECK_FALSE(ParseHttpDate(s, kNow).ok());
+  }
+}
+
+TEST_CASE("time: SystemNow is the system clock's time", "[time][regression]") {
+  // Was "after the code was written": a constant that a broken clock also
+  // passes. Now against time(2), read before and after.
+  const int64_t before = static_cast<int64_t>(std::time(nullptr));
   Timestamp now = SystemNow();
-  CHECK(now.seconds > 1764000000);  // 2025-11-24
+  const int64_t after = static_cast<int64_t>(std::time(nullptr));
+  CHECK(now.seconds >= before);
+  CHECK(now.seconds <= after);
   CHECK(now.nanos >= 0);
   CHECK(now.nanos < 1'000'000'000);
 }

@@ -15,6 +15,7 @@
 
 #include "json_fields.h"
 #include "json_writer.h"
+#include "raw_json.h"
 
 namespace libexport::internal {
 
@@ -101,8 +102,17 @@ class RecordWriter {
   }
 };
 
-Status EncodePin(const element& e, size_t index, RecordWriter* w,
-                 PendingPin* pin) {
+// The opaque object that SplitOpaque took out of a field (the DOM holds `{}`
+// there), appended as written.
+Status AppendOpaque(const std::optional<std::string>& value,
+                    const FieldPath& path, std::string* out) {
+  if (!value) return Invalid(path, "internal: the opaque value was not kept");
+  out->append(*value);
+  return Status::Ok();
+}
+
+Status EncodePin(const element& e, size_t index, const OpaqueValues& opaque,
+                 RecordWriter* w, PendingPin* pin) {
   enum {
     kPosition,
     kPinType,
@@ -194,7 +204,10 @@ Status EncodePin(const element& e, size_t index, RecordWriter* w,
     pin->identity = w->AppendString(identity);
   } else {
     j += ",\"pin_criteria\":";
-    AppendJsonValue(&j, *f[kPinCriteria]);
+    static const std::optional<std::string> kNone;
+    LIBEXPORT_RETURN_IF_ERROR(AppendOpaque(
+        index < opaque.pin_criteria.size() ? opaque.pin_criteria[index] : kNone,
+        path(kPinCriteria), &j));
   }
   if (widget_id) {
     j += ",\"widget_id\":";
@@ -225,10 +238,10 @@ void Store(std::string* v, size_t at, T x) {
   std::memcpy(v->data() + at, &x, sizeof x);
 }
 
-}  // namespace
-
-Status EncodeCustomization(const element& element, Timestamp now,
-                           EncodedRecord* out) {
+// Encodes a customization given as a parsed JSON element whose opaque
+// objects SplitOpaque replaced by `{}` and kept in `opaque`.
+Status EncodeCustomization(const element& element, const OpaqueValues& opaque,
+                           Timestamp now, EncodedRecord* out) {
   enum {
     kId,
     kModel,
@@ -329,11 +342,13 @@ Status EncodeCustomization(const element& element, Timestamp now,
   }
   if (f[kTargetCriteria]) {
     w.json += ",\"target_criteria\":";
-    AppendJsonValue(&w.json, *f[kTargetCriteria]);
+    LIBEXPORT_RETURN_IF_ERROR(
+        AppendOpaque(opaque.target_criteria, path(kTargetCriteria), &w.json));
   }
   if (f[kTargetMetadata]) {
     w.json += ",\"target_metadata\":";
-    AppendJsonValue(&w.json, *f[kTargetMetadata]);
+    LIBEXPORT_RETURN_IF_ERROR(
+        AppendOpaque(opaque.target_metadata, path(kTargetMetadata), &w.json));
   }
 
   std::vector<PendingRef>& tag_refs = w.tag_refs;
@@ -400,7 +415,7 @@ Status EncodeCustomization(const element& element, Timestamp now,
   size_t p = 0;
   for (simdjson::dom::element pin : pins) {
     if (p > 0) w.json.push_back(',');
-    LIBEXPORT_RETURN_IF_ERROR(EncodePin(pin, p, &w, &pending_pins[p]));
+    LIBEXPORT_RETURN_IF_ERROR(EncodePin(pin, p, opaque, &w, &pending_pins[p]));
     ++p;
   }
   const size_t pins_end = w.json.size();
@@ -480,19 +495,29 @@ Status EncodeCustomization(const element& element, Timestamp now,
   return Status::Ok();
 }
 
+}  // namespace
+
 Status EncodeCustomizationJson(std::string_view json, Timestamp now,
                                EncodedRecord* out) {
-  // One parser per thread: it keeps its buffers between calls.
+  // One parser and one split per thread: they keep their buffers.
   thread_local simdjson::dom::parser parser;
+  thread_local std::string rest;
+  thread_local OpaqueValues opaque;
+  LIBEXPORT_RETURN_IF_ERROR(SplitOpaque(json, &rest, &opaque));
+  // `rest` is valid JSON now (SplitOpaque checked every byte); the padding
+  // lets simdjson parse it in place.
+  rest.reserve(rest.size() + simdjson::SIMDJSON_PADDING);
   simdjson::dom::element root;
   const simdjson::error_code err =
-      parser.parse(json.data(), json.size(), /*realloc_if_needed=*/true)
+      parser.parse(rest.data(), rest.size(), /*realloc_if_needed=*/false)
           .get(root);
   if (err != simdjson::SUCCESS) {
     return Invalid(
         "", std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  return EncodeCustomization(root, now, out);
+  Status st = EncodeCustomization(root, opaque, now, out);
+  if (rest.capacity() > RecordWriter::kKeepBytes) std::string().swap(rest);
+  return st;
 }
 
 }  // namespace libexport::internal

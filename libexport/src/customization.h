@@ -11,10 +11,6 @@
 #include "libexport/time.h"
 #include "record.h"
 
-namespace simdjson::dom {
-class element;
-}
-
 namespace libexport::internal {
 
 struct EncodedRecord {
@@ -22,19 +18,17 @@ struct EncodedRecord {
   std::string value;  // the record value, as stored
 };
 
-// Encodes a customization given as a parsed JSON element.
+// Validates `json` (one customization, a JSON object) and encodes it.
 // `now` fills created_at/updated_at when absent; a missing id is generated
 // (RandomUuid). An `available` field on input is accepted and ignored (it is
-// computed at export time), so an export imports back unchanged.
+// computed at export time), so an export imports back unchanged. Opaque
+// objects (target_criteria, target_metadata, pin_criteria) are kept token
+// for token, only insignificant whitespace removed (raw_json.h).
 // Errors: InvalidArgument whose field() is the path of the offending field,
 // e.g. "pin_definitions[2].active_to", and whose message says why
-// ("must be an RFC 3339 time"). Unknown fields are errors too.
-Status EncodeCustomization(const simdjson::dom::element& element, Timestamp now,
-                           EncodedRecord* out);
-
-// Parses `json` (one JSON object) and encodes it. A syntax error is
-// InvalidArgument with an empty field(). Not thread-safe per call site: uses
-// a thread_local parser.
+// ("must be an RFC 3339 time"); unknown fields are errors too. A syntax
+// error names the member it is in ("target_criteria"), or none.
+// Thread-safe: uses thread_local buffers.
 Status EncodeCustomizationJson(std::string_view json, Timestamp now,
                                EncodedRecord* out);
 

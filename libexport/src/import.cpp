@@ -1,6 +1,5 @@
 // Importing a whole document, all or nothing: validate and encode every
 // record first, then write them in one transaction.
-#include <simdjson.h>
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "huge_page_allocator.h"
 #include "index.h"
 #include "libexport/store.h"
+#include "raw_json.h"
 #include "store_impl.h"
 
 namespace libexport {
@@ -73,35 +73,42 @@ class ValueArena {
   size_t used_ = 0;
 };
 
+// Keeps the first kMaxReportedErrors errors and counts them all, so that a
+// huge bad file cannot exhaust memory.
+void AddError(ImportReport* report, RecordError error) {
+  ++report->error_count;
+  if (report->errors.size() < kMaxReportedErrors) {
+    report->errors.push_back(std::move(error));
+  }
+}
+
 // Encodes records into `out`, their values into `arena`.
 class Encoder {
  public:
   Encoder(Timestamp now, bool json, ValueArena* arena, PendingList* out,
-          std::vector<RecordError>* errors)
-      : now_(now), json_(json), arena_(arena), out_(out), errors_(errors) {}
+          ImportReport* report)
+      : now_(now), json_(json), arena_(arena), out_(out), report_(report) {}
 
-  void Element(const simdjson::dom::element& element, size_t number) {
-    Done(internal::EncodeCustomization(element, now_, &scratch_), number);
-  }
   void Text(std::string_view text, size_t number) {
-    Done(internal::EncodeCustomizationJson(text, now_, &scratch_), number);
-  }
-
- private:
-  void Done(const Status& st, size_t number) {
+    const Status st = internal::EncodeCustomizationJson(text, now_, &scratch_);
     if (!st.ok()) {
-      errors_->push_back(
-          RecordError{Location(json_, number), st.field(), st.message()});
+      syntax_error_ |= st.message().starts_with("invalid JSON");
+      AddError(report_,
+               RecordError{Location(json_, number), st.field(), st.message()});
       return;
     }
     out_->push_back(Pending{scratch_.id, number, arena_->Add(scratch_.value)});
   }
+  // Whether a record so far was not JSON at all.
+  bool syntax_error() const { return syntax_error_; }
 
+ private:
+  bool syntax_error_ = false;
   Timestamp now_;
   bool json_;
   ValueArena* arena_;
   PendingList* out_;
-  std::vector<RecordError>* errors_;
+  ImportReport* report_;
   EncodedRecord scratch_;  // its buffer is reused from record to record
 };
 
@@ -205,73 +212,106 @@ bool SplitResults(std::string_view doc, std::vector<std::string_view>* out) {
   return p == end;
 }
 
-// Fast path: each element parsed on its own, so no DOM of the whole document
-// and no padded copy of it. When an element is not valid JSON, what it
-// encoded is dropped and the caller parses the whole document instead (its
-// error is the one to report); otherwise the result is the whole-document
-// parse's.
-bool EncodeJsonElements(std::string_view doc, Encoder* encoder,
-                        PendingList* out, std::vector<RecordError>* errors) {
-  std::vector<std::string_view> elements;
-  if (!SplitResults(doc, &elements)) return false;
-  const size_t out_size = out->size(), errors_size = errors->size();
-  simdjson::dom::parser parser;
-  for (size_t i = 0; i < elements.size(); ++i) {
-    simdjson::dom::element root;
-    if (parser
-            .parse(elements[i].data(), elements[i].size(),
-                   /*realloc_if_needed=*/true)
-            .get(root) != simdjson::SUCCESS) {
-      out->resize(out_size);
-      errors->resize(errors_size);
-      return false;
-    }
-    encoder->Element(root, i);
+// Any other document: read strictly (RFC 8259), the elements of its one
+// "results" member split out, every other top-level member checked and
+// ignored (an export's "pruned" report, for instance). False with `error`
+// set when the document is not one.
+bool ReadDocument(std::string_view doc, std::vector<std::string_view>* out,
+                  RecordError* error) {
+  internal::RawJsonReader r(doc);
+  auto fail = [&](std::string field, std::string message) {
+    *error = RecordError{"document", std::move(field), std::move(message)};
+    return false;
+  };
+  auto syntax = [&] { return fail("", r.error()); };
+  if (r.Peek() != '{') {
+    if (!r.Value(nullptr)) return syntax();
+    return fail("", "the document must be an object {\"results\":[...]}");
   }
+  r.Consume('{');
+  bool have_results = false;
+  if (!r.Consume('}')) {
+    std::string name;
+    while (true) {
+      if (r.Peek() != '"') {
+        r.Fail("expected a member name (a string)");
+        return syntax();
+      }
+      name.clear();
+      if (!r.String(nullptr, &name)) return syntax();
+      if (!r.Consume(':')) {
+        r.Fail("expected ':' after a member name");
+        return syntax();
+      }
+      if (name != "results") {
+        if (!r.Value(nullptr, 1)) return syntax();
+      } else if (have_results) {
+        return fail("results",
+                    "given more than once; a document has one \"results\" "
+                    "member");
+      } else if (r.Peek() != '[') {
+        return fail("results", "must be an array of customizations");
+      } else {
+        have_results = true;
+        r.Consume('[');
+        if (!r.Consume(']')) {
+          while (true) {
+            r.SkipSpace();
+            const size_t begin = r.pos();
+            if (!r.Value(nullptr, 2)) return syntax();
+            out->push_back(doc.substr(begin, r.pos() - begin));
+            if (r.Consume(']')) break;
+            if (!r.Consume(',')) {
+              r.Fail("expected ',' or ']'");
+              return syntax();
+            }
+          }
+        }
+      }
+      if (r.Consume('}')) break;
+      if (!r.Consume(',')) {
+        r.Fail("expected ',' or '}'");
+        return syntax();
+      }
+    }
+  }
+  r.SkipSpace();
+  if (!r.AtEnd()) {
+    r.Fail("unexpected text after the document");
+    return syntax();
+  }
+  if (!have_results) return fail("results", "missing");
   return true;
 }
 
+// The common shape is split without a full read (SplitResults); each
+// element is then read strictly when it is encoded.
+// When a split element is not JSON, the document is not either: then the
+// document's error is the one reported, as when the split is refused.
 void EncodeJsonDocument(std::string_view doc, Encoder* encoder,
-                        PendingList* out, std::vector<RecordError>* errors) {
-  if (EncodeJsonElements(doc, encoder, out, errors)) return;
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(doc);
-  simdjson::dom::element root;
-  if (auto err = parser.parse(padded).get(root); err) {
-    errors->push_back(
-        {"document", "",
-         std::string("invalid JSON: ") + simdjson::error_message(err)});
-    return;
-  }
-  simdjson::dom::object obj;
-  if (root.get_object().get(obj)) {
-    errors->push_back(
-        {"document", "", "the document must be an object {\"results\":[...]}"});
-    return;
-  }
-  simdjson::dom::array results;
-  bool have_results = false;
-  for (auto field : obj) {
-    if (field.key == "pruned") continue;  // an export's prune report
-    if (field.key != "results") {
-      errors->push_back(
-          {"document", std::string(field.key).substr(0, 64),
-           "unknown top-level field; expected \"results\" (and \"pruned\")"});
-      continue;
+                        PendingList* pending, ImportReport* report) {
+  std::vector<std::string_view> elements;
+  RecordError error;
+  if (SplitResults(doc, &elements)) {
+    for (size_t i = 0; i < elements.size(); ++i) {
+      encoder->Text(elements[i], i);
     }
-    if (field.value.get_array().get(results)) {
-      errors->push_back(
-          {"document", "results", "must be an array of customizations"});
+    if (!encoder->syntax_error()) return;
+    elements.clear();
+    if (ReadDocument(doc, &elements, &error)) return;  // the records' errors
+  } else {
+    elements.clear();
+    if (ReadDocument(doc, &elements, &error)) {
+      for (size_t i = 0; i < elements.size(); ++i) {
+        encoder->Text(elements[i], i);
+      }
       return;
     }
-    have_results = true;
   }
-  if (!have_results) {
-    errors->push_back({"document", "results", "missing"});
-    return;
-  }
-  size_t i = 0;
-  for (auto element : results) encoder->Element(element, i++);
+  pending->clear();
+  report->errors.clear();
+  report->error_count = 0;
+  AddError(report, std::move(error));
 }
 
 void EncodeNdjson(std::string_view doc, Encoder* encoder) {
@@ -318,9 +358,9 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
   const bool json = format == ImportFormat::kJson;
   ValueArena arena;
   PendingList pending;
-  Encoder encoder(options.now, json, &arena, &pending, &report->errors);
+  Encoder encoder(options.now, json, &arena, &pending, report);
   if (json) {
-    EncodeJsonDocument(document, &encoder, &pending, &report->errors);
+    EncodeJsonDocument(document, &encoder, &pending, report);
   } else {
     EncodeNdjson(document, &encoder);
   }
@@ -332,14 +372,14 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
       [](const Pending& a, const Pending& b) { return a.id < b.id; });
   for (size_t i = 1; i < pending.size(); ++i) {
     if (pending[i].id == pending[i - 1].id) {
-      report->errors.push_back(
-          {Location(json, pending[i].number), "id",
-           "duplicate id " + internal::UuidToString(pending[i].id) +
-               ", also at " + Location(json, pending[i - 1].number)});
+      AddError(report,
+               {Location(json, pending[i].number), "id",
+                "duplicate id " + internal::UuidToString(pending[i].id) +
+                    ", also at " + Location(json, pending[i - 1].number)});
     }
   }
-  if (!report->errors.empty()) {
-    return Status::InvalidArgument(std::to_string(report->errors.size()) +
+  if (report->error_count > 0) {
+    return Status::InvalidArgument(std::to_string(report->error_count) +
                                    " invalid record(s); nothing was imported");
   }
 
@@ -347,6 +387,7 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
   Status st = impl_->Write([&](MDB_txn* txn) -> Status {
     report->inserted = report->replaced = report->skipped = 0;
     report->errors.clear();
+    report->error_count = 0;
     internal::TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
     Impl::IndexEntries index_entries;
@@ -376,25 +417,24 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
           if (options.on_conflict == OnConflict::kIgnore) {
             ++report->skipped;
           } else {
-            report->errors.push_back(
-                {Location(json, p.number), "id",
-                 "customization " + internal::UuidToString(p.id) +
-                     " already exists (on_conflict=raise)"});
+            AddError(report, {Location(json, p.number), "id",
+                              "customization " + internal::UuidToString(p.id) +
+                                  " already exists (on_conflict=raise)"});
           }
           continue;
         }
         if (rc != MDB_NOTFOUND)
           return internal::LmdbStatus("mdb_get(records)", rc);
       }
-      if (!report->errors.empty()) continue;  // raise: only collect the rest
+      if (report->error_count > 0) continue;  // raise: only collect the rest
       bool replaced = false;
       LIBEXPORT_RETURN_IF_ERROR(impl_->PutRecord(
           txn, e.number, p.id, p.value, &replaced, &index_entries, append));
       ++(replaced ? report->replaced : report->inserted);
     }
-    if (!report->errors.empty()) {
+    if (report->error_count > 0) {
       return Status::AlreadyExists(
-          std::to_string(report->errors.size()) +
+          std::to_string(report->error_count) +
           " customization id(s) already exist; nothing was imported");
     }
     std::sort(index_entries.begin(), index_entries.end(),

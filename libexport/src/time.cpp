@@ -231,32 +231,79 @@ std::string FormatRfc3339(Timestamp t, int fraction_digits) {
   return out;
 }
 
-Result<Timestamp> ParseHttpDate(std::string_view s) {
-  // "Sun, 29 Nov 2026 18:54:39 GMT": fixed width, 29 bytes.
+Result<Timestamp> ParseHttpDate(std::string_view s, Timestamp now) {
   auto bad = [](std::string_view why) {
     return Status::InvalidArgument(
         "must be an HTTP date like Sun, 29 Nov 2026 18:54:39 GMT (" +
         std::string(why) + ")");
   };
-  if (s.size() != 29 || s.substr(3, 2) != ", " || s[7] != ' ' || s[11] != ' ' ||
-      s[16] != ' ' || s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {
-    return bad("malformed");
+  auto find = [](std::string_view name, const std::string_view* names,
+                 int count) {
+    for (int i = 0; i < count; ++i) {
+      if (name == names[i]) return i;
+    }
+    return -1;
+  };
+  static constexpr std::string_view kLongWeekdays[7] = {
+      "Sunday",   "Monday", "Tuesday", "Wednesday",
+      "Thursday", "Friday", "Saturday"};
+  // "HH:MM:SS" at `at`.
+  auto clock = [&](size_t at, int* h, int* m, int* sec) {
+    return s.size() >= at + 8 && s[at + 2] == ':' && s[at + 5] == ':' &&
+           Digits(s, at, 2, h) && Digits(s, at + 3, 2, m) &&
+           Digits(s, at + 6, 2, sec);
+  };
+  int weekday = -1, month = -1, day = 0, year = 0, hour = 0, minute = 0,
+      second = 0;
+  const size_t comma = s.find(',');
+  if (comma == 3) {
+    // IMF-fixdate: "Sun, 29 Nov 2026 18:54:39 GMT", 29 bytes.
+    if (s.size() != 29 || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+        s[16] != ' ' || s.substr(25) != " GMT" || !Digits(s, 5, 2, &day) ||
+        !Digits(s, 12, 4, &year) || !clock(17, &hour, &minute, &second)) {
+      return bad("malformed");
+    }
+    weekday = find(s.substr(0, 3), kWeekdays, 7);
+    month = find(s.substr(8, 3), kMonths, 12);
+  } else if (comma != std::string_view::npos) {
+    // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" (RFC 9110 5.6.7, obsolete
+    // but to be accepted).
+    const std::string_view rest = s.substr(comma);
+    int yy = 0;
+    if (rest.size() != 24 || rest[1] != ' ' || rest[4] != '-' ||
+        rest[8] != '-' || rest[11] != ' ' || rest.substr(20) != " GMT" ||
+        !Digits(rest, 2, 2, &day) || !Digits(rest, 9, 2, &yy) ||
+        !clock(comma + 12, &hour, &minute, &second)) {
+      return bad("malformed");
+    }
+    weekday = find(s.substr(0, comma), kLongWeekdays, 7);
+    month = find(rest.substr(5, 3), kMonths, 12);
+    // A two-digit year more than 50 years ahead of `now` is the most recent
+    // past year with those digits (RFC 9110 5.6.7).
+    const int64_t now_year =
+        CivilFromDays(FloorDiv(now.seconds, kSecondsPerDay)).year;
+    int64_t full = now_year - now_year % 100 + yy;
+    if (full > now_year + 50) full -= 100;
+    if (full < now_year - 49) full += 100;
+    year = static_cast<int>(full);
+  } else {
+    // asctime: "Sun Nov  6 08:49:37 1994" (the day padded with a space).
+    if (s.size() != 24 || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' ||
+        s[19] != ' ' || !clock(11, &hour, &minute, &second) ||
+        !Digits(s, 20, 4, &year)) {
+      return bad("malformed");
+    }
+    if (s[8] == ' ') {
+      if (!Digits(s, 9, 1, &day)) return bad("malformed");
+    } else if (!Digits(s, 8, 2, &day)) {
+      return bad("malformed");
+    }
+    weekday = find(s.substr(0, 3), kWeekdays, 7);
+    month = find(s.substr(4, 3), kMonths, 12);
   }
-  int weekday = -1, month = -1;
-  for (int i = 0; i < 7; ++i) {
-    if (s.substr(0, 3) == kWeekdays[i]) weekday = i;
-  }
-  for (int i = 0; i < 12; ++i) {
-    if (s.substr(8, 3) == kMonths[i]) month = i + 1;
-  }
-  int day, year, hour, minute, second;
-  if (weekday < 0 || month < 0 || !Digits(s, 5, 2, &day) ||
-      !Digits(s, 12, 4, &year) || !Digits(s, 17, 2, &hour) ||
-      !Digits(s, 20, 2, &minute) || !Digits(s, 23, 2, &second)) {
-    return bad("malformed");
-  }
+  if (weekday < 0 || month < 0) return bad("malformed");
   int64_t secs;
-  if (!CivilToSeconds(year, month, day, hour, minute, second, &secs)) {
+  if (!CivilToSeconds(year, month + 1, day, hour, minute, second, &secs)) {
     return bad("date or time out of range");
   }
   if (WeekdayFromDays(FloorDiv(secs, kSecondsPerDay)) !=

@@ -157,3 +157,32 @@ TEST_CASE("each precheck names the check that failed", "[hmac]") {
     CHECK(r.string_to_sign == StringToSign("POST", "", kDate, kPath));
   }
 }
+
+TEST_CASE("RFC 850 and asctime Dates are accepted, signed as sent",
+          "[hmac][regression]") {
+  // printf 'POST\n<type>\n<date>\n<path>' | openssl dgst -sha256 -hmac
+  // shop-key -binary | base64, with each date's bytes as sent.
+  struct {
+    const char* date;
+    const char* signature;
+  } forms[] = {
+      {"Sunday, 29-Nov-26 12:00:00 GMT",
+       "7Pa06KKhHvJ7YwrmcFOpYzHeshkE6iX0AFnDW7xb/6c="},
+      {"Sun Nov 29 12:00:00 2026",
+       "fIEy3uitK3qeoGiAxiteiVTYLNXbSWOkgjjSKAsv3a4="},
+  };
+  for (const auto& f : forms) {
+    INFO(f.date);
+    AuthInput in = Input(std::string("ApiAuth shop:") + f.signature, f.date);
+    AuthResult pre = PrecheckAuth(in, "shop", kNow, 5);
+    REQUIRE(pre.ok());
+    CHECK(pre.string_to_sign == StringToSign("POST", kType, f.date, kPath));
+    CHECK(VerifySignature(in, pre, "shop-key").ok());
+    // The IMF-fixdate signature does not cover the other form's bytes.
+    AuthInput other = Input(std::string("ApiAuth shop:") + kSignature, f.date);
+    AuthResult pre2 = PrecheckAuth(other, "shop", kNow, 5);
+    REQUIRE(pre2.ok());
+    CHECK(VerifySignature(other, pre2, "shop-key").check ==
+          AuthCheck::kSignatureMismatch);
+  }
+}

@@ -125,4 +125,19 @@ TEST_CASE(
   CHECK(lines[0].rfind("GET /a\\x9b31m tracker=- status=404 ", 0) == 0);
 }
 
+TEST_CASE("a 422 echo of a percent-encoded invalid byte is valid JSON",
+          "[http][regression]") {
+  // ?target_type=%FF used to echo the raw byte 0xFF into the message.
+  Shop shop;
+  httplib::Client client(shop.server->url());
+  auto res = SignedPost(client, "shop", "shop-key", "?target_type=%FF");
+  REQUIRE(res);
+  CHECK(res->status == 422);
+  // The byte is replaced by U+FFFD (EF BF BD): the body is UTF-8 JSON.
+  CHECK(res->body ==
+        "{\"error\":{\"status\":422,\"code\":\"invalid_parameter\","
+        "\"message\":\"must be one of item, criteria, all (case-sensitive), "
+        "got \\\"\xEF\xBF\xBD\\\"\",\"parameter\":\"target_type\"}}");
+}
+
 }  // namespace libexport::testing

@@ -80,11 +80,18 @@ struct RecordError {
   std::string message;  // for people
 };
 
+// How many errors an ImportReport keeps: a huge bad file cannot exhaust
+// memory; error_count still counts every one.
+inline constexpr size_t kMaxReportedErrors = 1000;
+
 struct ImportReport {
   size_t inserted = 0;
-  size_t replaced = 0;              // on_conflict=override
-  size_t skipped = 0;               // on_conflict=ignore
-  std::vector<RecordError> errors;  // every bad record; empty on success
+  size_t replaced = 0;  // on_conflict=override
+  size_t skipped = 0;   // on_conflict=ignore
+  // The first kMaxReportedErrors bad records, in document order (duplicate
+  // ids and conflicts after the records they follow); empty on success.
+  std::vector<RecordError> errors;
+  size_t error_count = 0;  // every bad record, kept in `errors` or not
 };
 
 struct TrackerInfo {
@@ -185,7 +192,10 @@ class Store {
 
   // Imports a whole document in one transaction: all or nothing. Every record
   // is validated first; any bad record fails the import with InvalidArgument
-  // and every bad record in report->errors, and nothing changes.
+  // (report->errors holds the first kMaxReportedErrors, error_count all of
+  // them), and nothing changes. A JSON document has exactly one "results"
+  // member (a second one is an InvalidArgument at "document"); its other
+  // top-level members are ignored.
   // Errors: InvalidArgument, AlreadyExists (on_conflict=raise), NotFound
   // (tracker), ResourceExhausted (map at max_map_size or disk full).
   Status Import(std::string_view tracker_id, std::string_view document,

@@ -42,9 +42,14 @@ std::string FormatRfc3339(Timestamp t, int fraction_digits = 0);
 // The same, appended to `out`.
 void AppendRfc3339(std::string* out, Timestamp t, int fraction_digits = 0);
 
-// Parses an IMF-fixdate HTTP date, `Sun, 29 Nov 2026 18:54:39 GMT` (RFC 9110
-// 5.6.7). The weekday must match the date. Returns InvalidArgument.
-Result<Timestamp> ParseHttpDate(std::string_view text);
+// Parses an HTTP date (RFC 9110 5.6.7) in any of its three forms:
+// IMF-fixdate `Sun, 29 Nov 2026 18:54:39 GMT`, the obsolete RFC 850
+// `Sunday, 29-Nov-26 18:54:39 GMT` and asctime `Sun Nov 29 18:54:39 2026`
+// (a one-digit day padded with a space). The weekday must match the date.
+// `now` places an RFC 850 two-digit year: one that would be more than 50
+// years after `now` is the most recent past year ending in those digits.
+// Returns InvalidArgument.
+Result<Timestamp> ParseHttpDate(std::string_view text, Timestamp now);
 
 // Formats an IMF-fixdate HTTP date.
 std::string FormatHttpDate(Timestamp t);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "../utf8.h"
 #include "libexport/json_string.h"
 
 namespace libexport::http {
@@ -11,29 +12,8 @@ std::string ValidUtf8(std::string_view s) {
   out.reserve(s.size());
   size_t i = 0;
   while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    // Length and range of the second byte of a well-formed sequence
-    // (Unicode 15, table 3-7): no overlongs, surrogates or > U+10FFFF.
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c < 0x80) {
-      len = 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    }
-    bool ok = len > 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      unsigned char b = static_cast<unsigned char>(s[i + k]);
-      ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
-    }
+    const size_t len = internal::Utf8SequenceLength(s, i);
+    const bool ok = len > 0;
     if (ok) {
       out.append(s.substr(i, len));
       i += len;

@@ -203,7 +203,7 @@ AuthResult PrecheckAuth(const AuthInput& input, std::string_view path_tracker,
                 "the tracker in the Authorization header differs from the "
                 "tracker in the path");
   }
-  Result<Timestamp> date = ParseHttpDate(date_value);
+  Result<Timestamp> date = ParseHttpDate(date_value, now);
   if (!date.ok()) {
     return Fail(std::move(r), AuthCheck::kMalformedDate,
                 "the Date header is not an HTTP date such as "
