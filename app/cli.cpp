@@ -83,7 +83,8 @@ void SetEnvNames(CLI::App& app, std::string_view prefix) {
   for (CLI::Option* opt : app.get_options()) {
     if (opt == app.get_help_ptr() || opt == app.get_config_ptr() ||
         opt == app.get_version_ptr() || opt->get_positional() ||
-        !opt->get_envname().empty() || opt->get_lnames().empty()) {
+        !opt->get_envname().empty() || opt->get_lnames().empty() ||
+        opt->get_group().starts_with(kOwnEnvGroup)) {
       continue;
     }
     opt->envname(EnvName(prefix, opt->get_lnames().front()));

@@ -37,8 +37,10 @@ struct Failure {
 // Gives every option of `app` and of its subcommands (recursively) that has
 // a long name and no environment variable yet the variable
 // PREFIX + NAME in upper snake case (`--ca-cert` -> EXPORTCTL_CA_CERT).
-// Positional arguments and --help get none.
+// Positional arguments, --help and the options of a group starting with
+// kOwnEnvGroup (they read their environment themselves) get none.
 void SetEnvNames(CLI::App& app, std::string_view prefix);
+inline constexpr std::string_view kOwnEnvGroup = "Key ";
 
 // Parses `args` (the words after the program name). Returns nullopt when the
 // program should go on; otherwise the exit code, having written the help to

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli.h"
@@ -61,6 +62,53 @@ std::string Session::ReadInput(const std::string& file) const {
 void Session::CheckOutput() const {
   out.flush();
   if (!out) throw Failure{WriteError(out)};
+}
+
+std::optional<std::string> KeyFlags::Get(const Session& s) const {
+  if (!key.empty() && !key_file.empty()) {
+    throw UsageError{"give --key or --key-file, not both"};
+  }
+  std::string file = key_file;
+  if (key.empty() && file.empty()) {
+    // The command line wins over the environment, the key over a file.
+    if (const char* v = std::getenv(env.c_str()); v != nullptr && *v) {
+      return std::string(v);
+    }
+    if (const char* v = std::getenv((env + "_FILE").c_str());
+        v != nullptr && *v) {
+      file = v;
+    }
+  }
+  if (!key.empty()) return key;
+  if (file.empty()) return std::nullopt;
+  std::string text = s.ReadInput(file);
+  if (text.ends_with("\n")) text.pop_back();
+  if (text.ends_with("\r")) text.pop_back();
+  if (text.empty()) throw Failure{"the key file " + file + " is empty"};
+  return text;
+}
+
+void AddKeyFlags(CLI::App& command, KeyFlags* flags, const std::string& env,
+                 const std::string& what) {
+  flags->env = env;
+  const std::string group =
+      std::string(kOwnEnvGroup) + "(else " + env + ", else " + env + "_FILE)";
+  command
+      .add_option("--key", flags->key,
+                  what + " (visible to ps: prefer --key-file or " + env + ")")
+      ->group(group);
+  command
+      .add_option("--key-file", flags->key_file,
+                  "read " + what + " from FILE (one line)")
+      ->group(group);
+}
+
+void CheckKeyLength(const std::string& key, bool allow) {
+  if (key.size() >= kMinKeyBytes || allow) return;
+  throw UsageError{"the key is " + std::to_string(key.size()) +
+                   " bytes, a key has at least " +
+                   std::to_string(kMinKeyBytes) +
+                   " (leave the key out to get a generated one)"};
 }
 
 std::vector<std::pair<std::string, std::string>> ExportFlags::Params() const {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "libexport/store.h"
@@ -49,6 +50,27 @@ void AddTrackerCommands(CLI::App& app, Session& session, Action* action);
 void AddDataCommands(CLI::App& app, Session& session, Action* action);
 void AddStoreCommands(CLI::App& app, Session& session, Action* action);
 void AddRequestCommand(CLI::App& app, Session& session, Action* action);
+
+// A private key from --key KEY (seen by `ps` and the shell's history:
+// prefer the others), --key-file FILE or the environment variables
+// ENV (the key) and ENV_FILE (a file holding it).
+struct KeyFlags {
+  std::string key;
+  std::string key_file;
+  std::string env;  // EXPORTCTL_KEY, ...
+  // The key, nullopt when none was given. A file's one trailing newline is
+  // not part of the key. Throws Failure (unreadable or empty file).
+  std::optional<std::string> Get(const Session& session) const;
+};
+// Their group starts with kOwnEnvGroup: SetEnvNames leaves them alone.
+void AddKeyFlags(CLI::App& command, KeyFlags* flags, const std::string& env,
+                 const std::string& what);
+
+// Keys shorter than this are refused when a tracker gets one, unless
+// --allow-short-key (for tests).
+inline constexpr size_t kMinKeyBytes = 16;
+// Throws UsageError for a key shorter than kMinKeyBytes unless `allow`.
+void CheckKeyLength(const std::string& key, bool allow);
 
 // The filter and pruning flags of `export` and `request`: the export
 // endpoint's query parameters. The filters may repeat.

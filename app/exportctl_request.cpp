@@ -3,6 +3,7 @@
 // filled in.
 #include <httplib.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "cli.h"
@@ -18,9 +19,11 @@ constexpr const char* kContentType = "application/json; charset=utf-8";
 struct RequestFlags {
   std::string tracker;
   std::string url;
-  std::string key;
+  KeyFlags key_flags;
+  std::string key;  // resolved from key_flags
   ExportFlags filters;
   bool print_curl = false;
+  bool show_key = false;
   bool insecure = false;
   std::string ca_cert;
 };
@@ -48,9 +51,25 @@ std::string QueryString(const RequestFlags& r) {
   return q;
 }
 
+// The key's line of the script: the key itself only when asked, else
+// where it came from (the key file, or the environment).
+std::string PrivateKeyLine(const RequestFlags& r) {
+  if (r.show_key) return "private_key=" + ShellQuote(r.key);
+  std::string file = r.key_flags.key_file;
+  if (file.empty() && r.key_flags.key.empty()) {
+    const char* env_file = std::getenv((r.key_flags.env + "_FILE").c_str());
+    if (std::getenv(r.key_flags.env.c_str()) == nullptr && env_file) {
+      file = env_file;
+    }
+  }
+  if (!file.empty()) return "private_key=$(head -n1 " + ShellQuote(file) + ")";
+  return "private_key=\"${" + r.key_flags.env + ":?set " + r.key_flags.env +
+         " to the private key of tracker " + r.tracker + "}\"";
+}
+
 void PrintCurl(const RequestFlags& r, std::ostream& out) {
   out << "tracker_id=" << ShellQuote(r.tracker) << "\n"
-      << "private_key=" << ShellQuote(r.key) << "\n"
+      << PrivateKeyLine(r) << "\n"
       << "host=" << ShellQuote(r.url) << "\n"
       << "base_path=\"/v1/recommender/pin/${tracker_id}/scopes/export\"\n"
       << "full_path=\"${base_path}" << QueryString(r) << "\"\n"
@@ -105,6 +124,12 @@ void CheckUrl(const std::string& url) {
 int RunRequest(Session& s, RequestFlags r) {
   while (!r.url.empty() && r.url.back() == '/') r.url.pop_back();
   CheckUrl(r.url);
+  std::optional<std::string> key = r.key_flags.Get(s);
+  if (!key) {
+    throw UsageError{"no key: give --key-file FILE, or set " + r.key_flags.env +
+                     " (or " + r.key_flags.env + "_FILE)"};
+  }
+  r.key = std::move(*key);
   if (r.print_curl) {
     PrintCurl(r, s.out);
     return kExitOk;
@@ -167,11 +192,15 @@ void AddRequestCommand(CLI::App& app, Session& s, Action* action) {
   request->add_option("TRACKER", r->tracker, "the tracker id")->required();
   request->add_option("--url", r->url, "exportd's base URL (http or https)")
       ->required();
-  request->add_option("--key", r->key, "the tracker's private key")->required();
+  AddKeyFlags(*request, &r->key_flags, "EXPORTCTL_KEY",
+              "the tracker's private key");
   AddExportFlags(*request, &r->filters);
   request->add_flag("--print-curl", r->print_curl,
                     "print the equivalent shell (date, printf, openssl, curl) "
-                    "instead of sending");
+                    "instead of sending; it reads the key from where it came "
+                    "from (the key file or $EXPORTCTL_KEY)");
+  request->add_flag("--show-key", r->show_key,
+                    "with --print-curl: write the key itself into the script");
   request->add_flag("--insecure", r->insecure,
                     "do not verify the server's TLS certificate");
   request->add_option("--ca-cert", r->ca_cert,

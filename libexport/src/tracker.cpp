@@ -18,19 +18,41 @@ namespace internal {
 
 std::string EncodeTrackerEntry(const TrackerEntry& e) {
   std::string v;
-  v.push_back(1);
+  const bool previous = !e.previous_key.empty();
+  v.push_back(previous ? 2 : 1);
   AppendLE<uint32_t>(&v, e.number);
   AppendLE<uint64_t>(&v, e.catalog_items);
+  if (!previous) {
+    v += e.key;
+    return v;
+  }
+  AppendLE<uint32_t>(&v, static_cast<uint32_t>(e.key.size()));
   v += e.key;
+  AppendLE<int64_t>(&v, e.previous_valid_until.seconds);
+  AppendLE<int32_t>(&v, e.previous_valid_until.nanos);
+  v += e.previous_key;
   return v;
 }
 
 Status DecodeTrackerEntry(std::string_view v, TrackerEntry* out) {
-  if (v.size() < 13 || v[0] != 1)
-    return Status::Corruption("bad tracker entry");
+  const Status bad = Status::Corruption("bad tracker entry");
+  if (v.size() < 13 || (v[0] != 1 && v[0] != 2)) return bad;
   out->number = LoadLE<uint32_t>(v.data() + 1);
   out->catalog_items = LoadLE<uint64_t>(v.data() + 5);
-  out->key.assign(v.substr(13));
+  out->previous_key.clear();
+  out->previous_valid_until = Timestamp{};
+  if (v[0] == 1) {
+    out->key.assign(v.substr(13));
+    return Status::Ok();
+  }
+  if (v.size() < 17) return bad;
+  const uint32_t key_size = LoadLE<uint32_t>(v.data() + 13);
+  if (v.size() < 17 + uint64_t{key_size} + 12) return bad;
+  out->key.assign(v.substr(17, key_size));
+  const char* p = v.data() + 17 + key_size;
+  out->previous_valid_until.seconds = LoadLE<int64_t>(p);
+  out->previous_valid_until.nanos = LoadLE<int32_t>(p + 8);
+  out->previous_key.assign(v.substr(17 + key_size + 12));
   return Status::Ok();
 }
 
@@ -71,6 +93,15 @@ Status DeletePrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix) {
   return Status::Ok();
 }
 
+// 32 random bytes (OpenSSL's CSPRNG), hex-encoded.
+Result<std::string> GenerateKey() {
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) {
+    return Status::Internal("RAND_bytes failed");
+  }
+  return HexEncode(raw, sizeof raw);
+}
+
 }  // namespace
 
 Status Store::Impl::FindTracker(MDB_txn* txn, std::string_view id,
@@ -105,10 +136,9 @@ Result<std::string> Store::AddTracker(std::string_view tracker_id,
   if (key && key->empty())
     return Status::InvalidArgument("the key is empty", "key");
   if (!key) {
-    unsigned char raw[32];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-      return Status::Internal("RAND_bytes failed");
-    key = HexEncode(raw, sizeof raw);
+    Result<std::string> generated = GenerateKey();
+    if (!generated.ok()) return generated.status();
+    key = std::move(generated).value();
   }
   Status st = impl_->Write([&](MDB_txn* txn) -> Status {
     TrackerEntry existing;
@@ -128,7 +158,10 @@ Result<std::string> Store::AddTracker(std::string_view tracker_id,
     MDB_val nv = ToVal(next);
     rc = mdb_put(txn, impl_->meta, &k, &nv, 0);
     if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(meta)", rc);
-    return impl_->PutTracker(txn, tracker_id, TrackerEntry{number, 0, *key});
+    TrackerEntry entry;
+    entry.number = number;
+    entry.key = *key;
+    return impl_->PutTracker(txn, tracker_id, entry);
   });
   if (!st.ok()) return st;
   return *key;
@@ -155,6 +188,41 @@ Result<std::string> Store::TrackerKey(std::string_view tracker_id) const {
   TrackerEntry e;
   LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn.get(), tracker_id, &e));
   return e.key;
+}
+
+Result<std::string> Store::RotateTrackerKey(std::string_view tracker_id,
+                                            std::optional<std::string> key,
+                                            Timestamp previous_valid_until) {
+  if (key && key->empty())
+    return Status::InvalidArgument("the key is empty", "key");
+  if (!key) {
+    Result<std::string> generated = GenerateKey();
+    if (!generated.ok()) return generated.status();
+    key = std::move(generated).value();
+  }
+  Status st = impl_->Write([&](MDB_txn* txn) -> Status {
+    TrackerEntry e;
+    LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
+    e.previous_key = std::move(e.key);
+    e.previous_valid_until = previous_valid_until;
+    e.key = *key;
+    return impl_->PutTracker(txn, tracker_id, e);
+  });
+  if (!st.ok()) return st;
+  return *key;
+}
+
+Result<std::vector<std::string>> Store::SigningKeys(std::string_view tracker_id,
+                                                    Timestamp now) const {
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  TrackerEntry e;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn.get(), tracker_id, &e));
+  std::vector<std::string> keys = {std::move(e.key)};
+  if (!e.previous_key.empty() && now < e.previous_valid_until) {
+    keys.push_back(std::move(e.previous_key));
+  }
+  return keys;
 }
 
 Result<std::vector<TrackerInfo>> Store::ListTrackers() const {

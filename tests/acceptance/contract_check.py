@@ -215,7 +215,7 @@ def main():
         return subprocess.run([exportctl, "--store", store, *args], check=True,
                               capture_output=True, **kw).stdout
 
-    ctl("tracker", "add", "acc", "--key", "k")
+    ctl("tracker", "add", "acc")
     ctl("import", "acc", ndjson)
     ctl("catalog", "add", "acc", os.path.join(work, "catalog.txt"))
     reference = [normalize(c) for c in records]
@@ -278,7 +278,7 @@ def main():
     with open(os.path.join(work, "export.json"), "wb") as f:
         f.write(full)
     store2 = os.path.join(work, "store2")
-    subprocess.run([exportctl, "--store", store2, "tracker", "add", "acc", "--key", "k"], check=True,
+    subprocess.run([exportctl, "--store", store2, "tracker", "add", "acc"], check=True,
                    capture_output=True)
     subprocess.run([exportctl, "--store", store2, "import", "acc", os.path.join(work, "export.json")],
                    check=True, capture_output=True)

@@ -283,6 +283,7 @@ class Child {
   }
 
   void Signal(int sig) { kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
 
   // The exit code, or -1 when still running after `timeout` (or signalled).
   int Wait(std::chrono::milliseconds timeout) {

@@ -230,6 +230,19 @@ class Store {
   Result<std::vector<TrackerInfo>> ListTrackers() const;
   // The tracker's private key (the HMAC secret). NotFound when none.
   Result<std::string> TrackerKey(std::string_view tracker_id) const;
+  // Replaces the tracker's key with `key` (default: a generated one, as
+  // AddTracker) and returns it. The key it replaces stays a valid signing key
+  // until `previous_valid_until` (pass a time at or before now for none), so
+  // clients can move to the new key without an outage; a key replaced before
+  // is forgotten. Errors: InvalidArgument (empty key), NotFound (tracker).
+  Result<std::string> RotateTrackerKey(std::string_view tracker_id,
+                                       std::optional<std::string> key,
+                                       Timestamp previous_valid_until);
+  // The keys a request signed at `now` may use: the current key first, then
+  // the previous one while now < its previous_valid_until.
+  // Errors: NotFound (tracker), InvalidArgument (tracker id).
+  Result<std::vector<std::string>> SigningKeys(std::string_view tracker_id,
+                                               Timestamp now) const;
 
   // ----------------------------------------------------------- maintenance
 

@@ -502,9 +502,10 @@ void ExportRoutes::Impl::HandleExport(
   int64_t skew = options_.max_clock_skew.count();
   AuthResult auth = libexport::http::PrecheckAuth(input, tracker_id, now, skew);
   if (auth.ok()) {
-    libexport::Result<std::string> key = store_->TrackerKey(tracker_id);
-    if (!key.ok()) {
-      if (key.status().code() == Status::Code::kNotFound) {
+    libexport::Result<std::vector<std::string>> keys =
+        store_->SigningKeys(tracker_id, now);
+    if (!keys.ok()) {
+      if (keys.status().code() == Status::Code::kNotFound) {
         Reply(req, res, "export", tracker_id, 404,
               ErrorJson(404, "tracker_not_found",
                         "tracker '" + tracker_id + "' does not exist"),
@@ -515,7 +516,7 @@ void ExportRoutes::Impl::HandleExport(
       }
       return;
     }
-    auth = libexport::http::VerifySignature(input, std::move(auth), *key);
+    auth = libexport::http::VerifySignature(input, std::move(auth), *keys);
   }
   if (!auth.ok()) {
     Reply(req, res, "export", tracker_id, 401,

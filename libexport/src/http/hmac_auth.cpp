@@ -236,11 +236,23 @@ AuthResult PrecheckAuth(const AuthInput& input, std::string_view path_tracker,
 
 AuthResult VerifySignature(const AuthInput& input, AuthResult precheck,
                            std::string_view key) {
+  return VerifySignature(input, std::move(precheck),
+                         std::vector<std::string>{std::string(key)});
+}
+
+AuthResult VerifySignature(const AuthInput& input, AuthResult precheck,
+                           const std::vector<std::string>& keys) {
   std::optional<Authorization> auth =
       ParseAuthorization(input.authorization[0]);
-  std::string expected = HmacSha256Base64(key, precheck.string_to_sign);
-  if (!auth || expected.empty() ||
-      !ConstantTimeEquals(auth->signature, expected)) {
+  bool matched = false;
+  for (const std::string& key : keys) {
+    std::string expected = HmacSha256Base64(key, precheck.string_to_sign);
+    if (auth && !expected.empty() &&
+        ConstantTimeEquals(auth->signature, expected)) {
+      matched = true;
+    }
+  }
+  if (!matched) {
     return Fail(std::move(precheck), AuthCheck::kSignatureMismatch,
                 "the signature does not match: sign string_to_sign below "
                 "with HMAC-SHA256 and the tracker's private key, then Base64 "

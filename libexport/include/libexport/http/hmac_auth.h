@@ -95,6 +95,11 @@ AuthResult PrecheckAuth(const AuthInput& input, std::string_view path_tracker,
 // check set to kOk or kSignatureMismatch.
 AuthResult VerifySignature(const AuthInput& input, AuthResult precheck,
                            std::string_view key);
+// The same, ok when any of `keys` (the current key and, during a key
+// rotation's grace period, the previous one: Store::SigningKeys) matches.
+// Every key is compared, so the time taken does not say which one matched.
+AuthResult VerifySignature(const AuthInput& input, AuthResult precheck,
+                           const std::vector<std::string>& keys);
 
 }  // namespace libexport::http
 
