@@ -295,7 +295,7 @@ def main():
         with open(path, "wb") as f:
             f.write(ctl("export", "acc", "--now", "2026-11-29T12:00:00Z", *extra))
         store3 = os.path.join(work, "store-" + name)
-        subprocess.run([exportctl, "--store", store3, "tracker", "add", "acc", "--key", "k"],
+        subprocess.run([exportctl, "--store", store3, "tracker", "add", "acc"],
                        check=True, capture_output=True)
         subprocess.run([exportctl, "--store", store3, "import", "acc", path], check=True,
                        capture_output=True)
