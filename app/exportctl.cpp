@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "exportctl_commands.h"
+#include "libexport/version.h"
 
 namespace libexport::app {
 
@@ -158,7 +159,7 @@ int RunExportctl(const std::vector<std::string>& args, std::istream& in,
   // Options of the program (--store) may follow the command too.
   app.fallthrough();
   app.require_subcommand(1);
-  app.set_version_flag("--version", "exportctl " LIBEXPORT_VERSION);
+  app.set_version_flag("--version", libexport::VersionLine("exportctl"));
   app.add_option("--store", session.store_dir, "the store directory")
       ->capture_default_str();
   // Subcommands inherit this footer when they are added.

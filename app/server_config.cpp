@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "cli.h"
+#include "libexport/version.h"
 
 namespace libexport::app {
 namespace {
@@ -30,7 +31,7 @@ std::optional<int> ParseServerFlags(const std::vector<std::string>& args,
       "exportd: the HTTP sidecar. Serves the export endpoint, /healthz and "
       "/metrics from a libexport store; SIGTERM or SIGINT stops it.",
       "exportd");
-  app.set_version_flag("--version", "exportd " LIBEXPORT_VERSION);
+  app.set_version_flag("--version", libexport::VersionLine("exportd"));
   app.set_config("--config", "",
                  "read settings from FILE: `name = value` lines, a name being "
                  "a flag without its dashes (store = \"/srv/store\")")

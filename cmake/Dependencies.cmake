@@ -6,7 +6,7 @@ find_package(OpenSSL 3 REQUIRED)
 find_package(simdjson REQUIRED)
 # LMDB and cpp-httplib ship no CMake config, only pkg-config files. httplib's
 # Cflags carry the three feature macros that must match the compiled .so
-# (../shared/notes/dependencies.md 1.1): never include httplib.h without them.
+# (docs/dependencies.md): never include httplib.h without them.
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 # Content codings of exports: zlib (gzip) and libzstd.
 find_package(ZLIB REQUIRED)

@@ -187,5 +187,18 @@ TEST_CASE("time: SystemNow is the system clock's time", "[time][regression]") {
   CHECK(now.nanos < 1'000'000'000);
 }
 
+TEST_CASE("timestamps order by seconds, then by nanoseconds", "[time]") {
+  const Timestamp a{10, 999'999'999}, b{11, 0}, c{11, 1};
+  CHECK(a < b);
+  CHECK(b < c);
+  CHECK(a <= a);
+  CHECK_FALSE(b < a);
+  CHECK(c > a);
+  CHECK(c >= b);
+  CHECK(b == Timestamp{11, 0});
+  CHECK(b != c);
+  CHECK(Timestamp{-1, 500'000'000} < Timestamp{0, 0});
+}
+
 }  // namespace
 }  // namespace libexport

@@ -17,6 +17,13 @@ bool Has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// project(VERSION) and the configure-time commit, as CMake passed them.
+std::string ExpectedVersionLine(const std::string& program) {
+  const std::string commit = LIBEXPORT_EXPECTED_COMMIT;
+  return program + " " + LIBEXPORT_EXPECTED_VERSION +
+         (commit.empty() ? "" : " (git " + commit + ")") + "\n";
+}
+
 }  // namespace
 
 TEST_CASE("every exportctl command answers --help on stdout with exit 0",
@@ -295,6 +302,18 @@ TEST_CASE("backup refuses a missing parent directory and creates nothing",
       shop.dir);
   CHECK(r.status == 0);
   CHECK(std::filesystem::exists(shop.dir.Sub("copy/data.mdb")));
+}
+
+TEST_CASE(
+    "exportd --version and exportctl --version print name, version and commit",
+    "[cli][version]") {
+  TempDir dir;
+  Ran d = RunExportd("--version", dir);
+  CHECK(d.out == ExpectedVersionLine("exportd"));
+  CHECK(d.status == 0);
+  Ran c = RunExportctl("--version", dir);
+  CHECK(c.out == ExpectedVersionLine("exportctl"));
+  CHECK(c.status == 0);
 }
 
 }  // namespace libexport::testing

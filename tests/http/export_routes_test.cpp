@@ -473,6 +473,9 @@ TEST_CASE("healthz and metrics answer GET without auth", "[http]") {
   CHECK(m.find("libexport_http_request_duration_seconds_bucket{route="
                "\"export\",le=\"+Inf\"} 2\n") != std::string::npos);
   CHECK(m.find("libexport_http_response_bytes_total ") != std::string::npos);
+  CHECK(m.find(std::string("libexport_build_info{version=\"") +
+               LIBEXPORT_EXPECTED_VERSION + "\",commit=\"" +
+               LIBEXPORT_EXPECTED_COMMIT + "\"} 1\n") != std::string::npos);
   auto post_health = s.client->Post("/healthz", "", "text/plain");
   REQUIRE(post_health);
   CHECK(post_health->status == 405);

@@ -5,7 +5,6 @@
 #ifndef LIBEXPORT_TIME_H_
 #define LIBEXPORT_TIME_H_
 
-#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,8 +17,28 @@ namespace libexport {
 struct Timestamp {
   int64_t seconds = 0;
   int32_t nanos = 0;  // 0..999'999'999
-  auto operator<=>(const Timestamp&) const = default;
 };
+
+// Ordered by time. Spelled out (not `<=>`) so that this header, like every
+// public header, compiles as C++17.
+constexpr bool operator==(const Timestamp& a, const Timestamp& b) {
+  return a.seconds == b.seconds && a.nanos == b.nanos;
+}
+constexpr bool operator!=(const Timestamp& a, const Timestamp& b) {
+  return !(a == b);
+}
+constexpr bool operator<(const Timestamp& a, const Timestamp& b) {
+  return a.seconds < b.seconds || (a.seconds == b.seconds && a.nanos < b.nanos);
+}
+constexpr bool operator>(const Timestamp& a, const Timestamp& b) {
+  return b < a;
+}
+constexpr bool operator<=(const Timestamp& a, const Timestamp& b) {
+  return !(b < a);
+}
+constexpr bool operator>=(const Timestamp& a, const Timestamp& b) {
+  return !(a < b);
+}
 
 // The current system time. For callers (the CLI, the server), not the engine.
 Timestamp SystemNow();

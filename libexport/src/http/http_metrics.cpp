@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "libexport/version.h"
+
 namespace libexport::http {
 namespace {
 
@@ -37,6 +39,14 @@ void HttpMetrics::RecordAbortedStream() {
 
 std::string HttpMetrics::Text(int active_streams) const {
   std::string out;
+  out +=
+      "# HELP libexport_build_info The version and git commit serving.\n"
+      "# TYPE libexport_build_info gauge\n"
+      "libexport_build_info{version=\"";
+  out += kVersion;
+  out += "\",commit=\"";
+  out += kGitCommit;
+  out += "\"} 1\n";
   out +=
       "# HELP libexport_http_requests_total Requests answered, by route and "
       "status.\n"
