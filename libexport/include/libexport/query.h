@@ -47,7 +47,11 @@ std::string_view ContentCodingName(ContentCoding c);
 struct Representation {
   ExportFormat format = ExportFormat::kJson;
   ContentCoding coding = ContentCoding::kIdentity;
-  bool operator==(const Representation&) const = default;
+  // Spelled out (not defaulted) so that the header compiles as C++17.
+  bool operator==(const Representation& o) const {
+    return format == o.format && coding == o.coding;
+  }
+  bool operator!=(const Representation& o) const { return !(*this == o); }
 };
 
 struct ExportQuery {
