@@ -1,4 +1,4 @@
-// Validation and canonical encoding of one customization: contract section 2
+// Validation and canonical encoding of one customization: docs/format.md
 // for the rules, docs/store_format.md ("Record", "Canonical JSON") for the
 // bytes. Every rule is checked here, once, at write time; the export then
 // trusts the record.

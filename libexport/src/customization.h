@@ -1,4 +1,4 @@
-// Validation and canonicalization of one customization (contract section 2):
+// Validation and canonicalization of one customization (docs/format.md):
 // JSON in, an encoded record (docs/store_format.md) out. Runs once per
 // record, at write time, so that an export needs no JSON parsing.
 #ifndef LIBEXPORT_SRC_CUSTOMIZATION_H_

@@ -2,7 +2,7 @@
 // timegm, strptime or locale, so results do not depend on the process's TZ
 // or locale, and every accepted input round-trips.
 //
-// Decisions beyond the RFCs (contract section 2 leaves them to us):
+// Decisions beyond the RFCs (docs/format.md states them):
 // - A leap second (":60") is rejected: the Unix time scale cannot represent
 //   it and the data (merchandising windows) never needs it.
 // - Years are limited to 0001..9999, before and after applying the offset,

@@ -180,7 +180,7 @@ class Store {
   // ---------------------------------------------------------------- writes
 
   enum class PutMode { kCreate, kReplace, kUpsert };
-  // Validates one customization (a JSON object, contract section 2) and
+  // Validates one customization (a JSON object, docs/format.md) and
   // writes it. kCreate fails with AlreadyExists on an existing id, kReplace
   // with NotFound on a missing one. Returns the (possibly generated) id.
   // Errors: InvalidArgument (field() names the field), NotFound (tracker).

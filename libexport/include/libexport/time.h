@@ -56,7 +56,7 @@ struct Rfc3339 {
 Result<Rfc3339> ParseRfc3339(std::string_view text);
 
 // UTC, `YYYY-MM-DDTHH:MM:SSZ`, with `fraction_digits` digits of fraction
-// when non-zero: the canonical output form of the contract.
+// when non-zero: the canonical output form (docs/format.md).
 std::string FormatRfc3339(Timestamp t, int fraction_digits = 0);
 // The same, appended to `out`.
 void AppendRfc3339(std::string* out, Timestamp t, int fraction_digits = 0);

@@ -1,4 +1,4 @@
-// The JSON error bodies of CONTRACT.md section 3:
+// The JSON error bodies of docs/http_api.md:
 //   {"error":{"status":N,"code":"...","message":"...", ...}}
 #ifndef LIBEXPORT_SRC_HTTP_ERROR_JSON_H_
 #define LIBEXPORT_SRC_HTTP_ERROR_JSON_H_

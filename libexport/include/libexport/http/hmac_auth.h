@@ -1,4 +1,4 @@
-// HMAC request authentication (CONTRACT.md section 4) as pure functions:
+// HMAC request authentication (docs/http_api.md) as pure functions:
 // no I/O, no clock, no store. The HTTP routes are glue around them.
 //
 //   Authorization: <client> <tracker_id>:<signature>
