@@ -87,8 +87,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   for (std::string_view d : in.date) {
-    auto t = ParseHttpDate(d);
-    if (t.ok()) FUZZ_CHECK(FormatHttpDate(t.value()) == d, "date round trip");
+    // Any accepted form (IMF-fixdate, RFC 850, asctime) names an instant
+    // that the IMF-fixdate we write names again.
+    auto t = ParseHttpDate(d, now);
+    if (t.ok()) {
+      auto again = ParseHttpDate(FormatHttpDate(t.value()), now);
+      FUZZ_CHECK(again.ok() && again.value() == t.value(), "date round trip");
+    }
   }
 
   AuthResult pre = PrecheckAuth(in, path_tracker, now, skew);
