@@ -32,6 +32,8 @@
 #include "libexport/query.h"
 #include "libexport/store.h"
 #include "libexport/time.h"
+#include "request_parts.h"
+#include "stream_sink.h"
 
 namespace libexport::http {
 
@@ -45,7 +47,6 @@ namespace {
 constexpr std::string_view kJson = "application/json; charset=utf-8";
 constexpr std::string_view kPrefix = "/v1/recommender/pin/";
 constexpr std::string_view kSuffix = "/scopes/export";
-constexpr size_t kBatchBytes = 64 * 1024;
 
 Timestamp ToTimestamp(std::chrono::system_clock::time_point tp) {
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -60,143 +61,7 @@ Timestamp ToTimestamp(std::chrono::system_clock::time_point tp) {
   return Timestamp{s, static_cast<int32_t>(r)};
 }
 
-std::string_view PathOf(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
-
-std::string_view QueryOf(std::string_view target) {
-  size_t q = target.find('?');
-  return q == std::string_view::npos ? std::string_view()
-                                     : target.substr(q + 1);
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Form-style decoding, as httplib does for req.params: '+' is a space,
-// a malformed %XX is kept literally.
-std::string DecodeQueryComponent(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-               HexValue(s[i + 2]) >= 0) {
-      out.push_back(
-          static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-// The query in order (ParseExportQuery reports repeats and the first bad
-// parameter; req.params is a multimap that loses the order).
-std::vector<std::pair<std::string, std::string>> ParseQuery(
-    std::string_view q) {
-  std::vector<std::pair<std::string, std::string>> params;
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view part = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-    if (part.empty()) continue;
-    size_t eq = part.find('=');
-    if (eq == std::string_view::npos) {
-      params.emplace_back(DecodeQueryComponent(part), std::string());
-    } else {
-      params.emplace_back(DecodeQueryComponent(part.substr(0, eq)),
-                          DecodeQueryComponent(part.substr(eq + 1)));
-    }
-  }
-  return params;
-}
-
-std::vector<std::string_view> HeaderValues(const httplib::Request& req,
-                                           const char* name) {
-  std::vector<std::string_view> values;
-  auto range = req.headers.equal_range(name);
-  for (auto it = range.first; it != range.second; ++it) {
-    values.emplace_back(it->second);
-  }
-  return values;
-}
-
-// A body the pre-routing handler would leave unread on the connection.
-bool HasBody(const httplib::Request& req) {
-  if (req.has_header("Transfer-Encoding")) return true;
-  if (!req.has_header("Content-Length")) return false;
-  return req.get_header_value("Content-Length") != "0";
-}
-
-// httplib 0.11.4 applies Range to every set_content body (many overlapping
-// ranges multiply it); a chunked body is never ranged. So a request that
-// carries a Range header gets its (small) answer chunked.
-void SetBody(const httplib::Request& req, httplib::Response& res,
-             std::string body, std::string_view type) {
-  if (req.ranges.empty() && !req.has_header("Range")) {
-    res.set_content(std::move(body), std::string(type));
-    return;
-  }
-  auto shared = std::make_shared<std::string>(std::move(body));
-  res.set_chunked_content_provider(
-      std::string(type), [shared](size_t, httplib::DataSink& sink) {
-        bool ok = sink.write(shared->data(), shared->size());
-        if (ok) sink.done();
-        return ok;
-      });
-}
-
 }  // namespace
-
-namespace {
-
-// Request bytes in the log: control characters, spaces, non-ASCII and '\\'
-// as \xHH, so a request target cannot move the terminal's cursor, fake a
-// log line or split a field.
-void AppendLogField(std::string* out, std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c <= 0x20 || c >= 0x7f || c == '\\') {
-      out->append("\\x");
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 15]);
-    } else {
-      out->push_back(ch);
-    }
-  }
-}
-
-}  // namespace
-
-std::string FormatAccessLogLine(const AccessLogEntry& e) {
-  char duration[32];
-  std::snprintf(duration, sizeof(duration), "%.3f", e.duration_ms);
-  std::string line;
-  AppendLogField(&line, e.method);
-  line.append(" ");
-  AppendLogField(&line, e.path);
-  line.append(" tracker=").append(e.tracker_id.empty() ? "-" : e.tracker_id);
-  line.append(" status=").append(std::to_string(e.status));
-  line.append(" bytes=").append(std::to_string(e.bytes));
-  line.append(" duration_ms=").append(duration);
-  if (e.aborted) {
-    std::string reason = e.abort_reason.empty() ? "unknown" : e.abort_reason;
-    for (char& c : reason) {
-      if (c == ' ' || c == '\n' || c == '\r') c = '_';
-    }
-    line.append(" aborted=").append(reason);
-  }
-  return line;
-}
 
 class ExportRoutes::Impl {
  public:
@@ -287,70 +152,6 @@ std::string NotFoundRouteBody(const httplib::Request& req) {
 
 // Store::Export writes into httplib's chunked stream through this, in
 // batches of about 64 KiB (each DataSink::write is one chunk and one send).
-class DataSinkExportSink : public libexport::ExportSink {
- public:
-  DataSinkExportSink(httplib::DataSink& sink,
-                     std::chrono::steady_clock::time_point cap_deadline,
-                     const std::atomic<bool>& shutting_down,
-                     const std::atomic<int64_t>& shutdown_deadline_ns)
-      : sink_(sink),
-        cap_deadline_(cap_deadline),
-        shutting_down_(shutting_down),
-        shutdown_deadline_ns_(shutdown_deadline_ns) {
-    buffer_.reserve(kBatchBytes);
-  }
-
-  bool Write(std::string_view chunk) override {
-    if (const char* reason = Expired()) {
-      stop_reason_ = reason;
-      return false;
-    }
-    if (buffer_.empty() && chunk.size() >= kBatchBytes) return Send(chunk);
-    buffer_.append(chunk);
-    if (buffer_.size() >= kBatchBytes) return Flush();
-    return true;
-  }
-
-  bool Flush() {
-    if (buffer_.empty()) return true;
-    bool ok = Send(buffer_);
-    buffer_.clear();
-    return ok;
-  }
-
-  uint64_t bytes_sent() const { return bytes_sent_; }
-  const char* stop_reason() const { return stop_reason_; }
-
- private:
-  // Why the stream must stop now, or nullptr.
-  const char* Expired() const {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= cap_deadline_) return "time_cap";
-    if (shutting_down_.load(std::memory_order_relaxed)) {
-      auto deadline = std::chrono::steady_clock::time_point(
-          std::chrono::nanoseconds(shutdown_deadline_ns_.load()));
-      if (now >= deadline) return "shutdown";
-    }
-    return nullptr;
-  }
-
-  bool Send(std::string_view data) {
-    if (!sink_.is_writable() || !sink_.write(data.data(), data.size())) {
-      stop_reason_ = "client_gone";
-      return false;
-    }
-    bytes_sent_ += data.size();
-    return true;
-  }
-
-  httplib::DataSink& sink_;
-  std::chrono::steady_clock::time_point cap_deadline_;
-  const std::atomic<bool>& shutting_down_;
-  const std::atomic<int64_t>& shutdown_deadline_ns_;
-  std::string buffer_;
-  uint64_t bytes_sent_ = 0;
-  const char* stop_reason_ = nullptr;
-};
 
 // What the provider and the releaser share; they run after the handler
 // returned, so nothing may point at handler locals.
