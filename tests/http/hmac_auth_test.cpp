@@ -186,3 +186,17 @@ TEST_CASE("RFC 850 and asctime Dates are accepted, signed as sent",
           AuthCheck::kSignatureMismatch);
   }
 }
+
+// Found by fuzz_auth: the skew check multiplied whole seconds into
+// nanoseconds, which overflows int64 for a date centuries away.
+TEST_CASE("a Date centuries away is refused as too old or in the future",
+          "[hmac][regression]") {
+  const std::string good = "ApiAuth shop:sig";
+  AuthResult old = PrecheckAuth(Input(good, "Sun, 29 Nov 0026 12:00:00 GMT"),
+                                "shop", kNow, 5);
+  CHECK(old.check == AuthCheck::kDateTooOld);
+  CHECK_THAT(old.message, Catch::Contains("63113904000.000 s behind"));
+  AuthResult future = PrecheckAuth(Input(good, "Mon, 29 Nov 9999 12:00:00 GMT"),
+                                   "shop", kNow, 5);
+  CHECK(future.check == AuthCheck::kDateInFuture);
+}

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -212,22 +213,29 @@ AuthResult PrecheckAuth(const AuthInput& input, std::string_view path_tracker,
   r.date = *date;
   // Exactly +-max_skew: the date (whole seconds) against now with its
   // fraction, so a date 5.9 s old is outside a 5 s window.
+  // Whole seconds are clamped before they become nanoseconds: a date
+  // centuries away (year 0026) would overflow int64 nanoseconds, and any
+  // clamped value is far outside every skew window.
   const int64_t kNs = 1'000'000'000;
-  int64_t delta_ns = (date->seconds - now.seconds) * kNs - now.nanos;
-  auto seconds = [](int64_t ns) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e9);
-    return std::string(buf);
-  };
+  const int64_t kClampSeconds = int64_t{1} << 32;
+  const int64_t delta_s =
+      std::clamp(date->seconds - now.seconds, -kClampSeconds, kClampSeconds);
+  const int64_t delta_ns = delta_s * kNs - now.nanos;
+  const double exact_s =
+      static_cast<double>(date->seconds - now.seconds) - now.nanos / 1e9;
+  char off_buf[48];
+  std::snprintf(off_buf, sizeof off_buf, "%.3f",
+                exact_s < 0 ? -exact_s : exact_s);
+  const std::string off(off_buf);
   if (delta_ns < -max_skew_seconds * kNs) {
     return Fail(std::move(r), AuthCheck::kDateTooOld,
-                "the Date header is " + seconds(-delta_ns) +
+                "the Date header is " + off +
                     " s behind the server clock; at most " +
                     std::to_string(max_skew_seconds) + " s are allowed");
   }
   if (delta_ns > max_skew_seconds * kNs) {
     return Fail(std::move(r), AuthCheck::kDateInFuture,
-                "the Date header is " + seconds(delta_ns) +
+                "the Date header is " + off +
                     " s ahead of the server clock; at most " +
                     std::to_string(max_skew_seconds) + " s are allowed");
   }
