@@ -102,6 +102,13 @@ Result<std::string> GenerateKey() {
   return HexEncode(raw, sizeof raw);
 }
 
+// The key a caller gave (never empty), or a new random one.
+Result<std::string> ChosenOrGeneratedKey(std::optional<std::string> key) {
+  if (!key) return GenerateKey();
+  if (key->empty()) return Status::InvalidArgument("the key is empty", "key");
+  return std::move(*key);
+}
+
 }  // namespace
 
 Status Store::Impl::FindTracker(MDB_txn* txn, std::string_view id,
@@ -133,13 +140,9 @@ Result<std::string> Store::AddTracker(std::string_view tracker_id,
         "a tracker id is 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
         "tracker_id");
   }
-  if (key && key->empty())
-    return Status::InvalidArgument("the key is empty", "key");
-  if (!key) {
-    Result<std::string> generated = GenerateKey();
-    if (!generated.ok()) return generated.status();
-    key = std::move(generated).value();
-  }
+  Result<std::string> chosen = ChosenOrGeneratedKey(std::move(key));
+  if (!chosen.ok()) return chosen.status();
+  key = std::move(chosen).value();
   Status st = impl_->Write([&](MDB_txn* txn) -> Status {
     TrackerEntry existing;
     Status found = impl_->FindTracker(txn, tracker_id, &existing);
@@ -193,13 +196,9 @@ Result<std::string> Store::TrackerKey(std::string_view tracker_id) const {
 Result<std::string> Store::RotateTrackerKey(std::string_view tracker_id,
                                             std::optional<std::string> key,
                                             Timestamp previous_valid_until) {
-  if (key && key->empty())
-    return Status::InvalidArgument("the key is empty", "key");
-  if (!key) {
-    Result<std::string> generated = GenerateKey();
-    if (!generated.ok()) return generated.status();
-    key = std::move(generated).value();
-  }
+  Result<std::string> chosen = ChosenOrGeneratedKey(std::move(key));
+  if (!chosen.ok()) return chosen.status();
+  key = std::move(chosen).value();
   Status st = impl_->Write([&](MDB_txn* txn) -> Status {
     TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
