@@ -108,6 +108,7 @@ int Serve(httplib::Server& server, libexport::app::HardenedServer* hardened,
   libexport::http::ExportRoutesOptions options;
   options.max_clock_skew = std::chrono::seconds(config.max_clock_skew);
   options.max_stream_time = std::chrono::seconds(config.max_stream_seconds);
+  options.max_waiting_changes = config.max_waiting_changes;
   options.not_found_for_other_paths = true;
   options.install_pre_routing_handler = false;
   static std::mutex log_mu;
@@ -233,6 +234,8 @@ int main(int argc, char** argv) {
   RaiseFileLimit();
 
   libexport::StoreOptions store_options;
+  store_options.tombstone_retention =
+      std::chrono::seconds(config.tombstone_retention);
   store_options.create_if_missing = false;
   auto opened = libexport::Store::Open(config.store, store_options);
   if (!opened.ok()) {

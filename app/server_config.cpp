@@ -93,6 +93,16 @@ std::optional<int> ParseServerFlags(const std::vector<std::string>& args,
                  "cap on one export's streaming (0: none)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-waiting-changes", c->max_waiting_changes,
+                 "changes requests with wait held at once (503 past it); "
+                 "keep it well below --threads")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--tombstone-retention", c->tombstone_retention,
+                 "SECONDS deletions are remembered for the changes feed "
+                 "(older cursors get 410)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--shutdown-grace", c->shutdown_grace,
                  "SECONDS running exports may finish after SIGTERM/SIGINT")
       ->capture_default_str()

@@ -3,6 +3,7 @@
 #ifndef LIBEXPORT_APP_SERVER_CONFIG_H_
 #define LIBEXPORT_APP_SERVER_CONFIG_H_
 
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -36,6 +37,10 @@ struct ServerConfig {
   int max_stream_seconds = 300;
   // How long SIGTERM/SIGINT lets running exports finish before cutting them.
   int shutdown_grace = 10;
+  // Changes requests with `wait` held at once (each holds a worker).
+  int max_waiting_changes = 16;
+  // Seconds deletions are remembered for the changes feed.
+  int64_t tombstone_retention = 7 * 24 * 3600;
   std::string tls_cert;
   std::string tls_key;
   bool access_log = true;

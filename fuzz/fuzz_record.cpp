@@ -1,6 +1,7 @@
-// RecordView::Parse on arbitrary bytes. Oracle: a value that parses has
-// every string ref, pin and JSON range inside the value (so the export can
-// read them without going out of bounds; ASan checks each read).
+// RecordView::ParseBody on arbitrary bytes (a stored record is checksummed
+// first; the body parser is what must hold against any bytes). Oracle: a value
+// that parses has every string ref, pin and JSON range inside the value (so the
+// export can read them without going out of bounds; ASan checks each read).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -32,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string copy(reinterpret_cast<const char*>(data), size);
   std::string_view value(copy);
   RecordView r;
-  if (!RecordView::Parse(value, &r).ok()) return 0;
+  if (!RecordView::ParseBody(value, &r).ok()) return 0;
   volatile size_t sink = 0;
   std::string_view json = r.json();
   FUZZ_CHECK(!json.empty() && json.back() == '}', "json ends with }");

@@ -7,7 +7,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PACKAGES=(
   build-essential cmake pkg-config ninja-build
   libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libzstd-dev zstd libbrotli-dev
-  libsimdjson-dev liblmdb-dev lmdb-utils
+  libsimdjson-dev liblmdb-dev lmdb-utils libxxhash-dev
   catch2 libbenchmark-dev libsqlite3-dev valgrind
   openssl curl ca-certificates python3 python3-jsonschema git clang-format
   nginx-light

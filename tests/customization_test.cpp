@@ -20,7 +20,7 @@ Decoded Encode(const std::string& json) {
   Status s = EncodeCustomizationJson(json, kNow, &d.rec);
   INFO(s.ToString());
   REQUIRE(s.ok());
-  REQUIRE(RecordView::Parse(d.rec.value, &d.view).ok());
+  REQUIRE(RecordView::ParseBody(d.rec.value, &d.view).ok());
   return d;
 }
 

@@ -28,7 +28,7 @@ TEST_CASE("record: an encoded record parses back with every field in place",
           "[record]") {
   const std::string value = Sample();
   RecordView v;
-  REQUIRE(RecordView::Parse(value, &v).ok());
+  REQUIRE(RecordView::ParseBody(value, &v).ok());
   CHECK(v.target_type() == TargetType::kItem);
   CHECK(
       v.json() ==
@@ -42,7 +42,7 @@ TEST_CASE("record: an encoded record parses back with every field in place",
   CHECK(v.str(v.pin(0).identity) == "x\"y");
   CHECK(v.pin(1).type == PinType::kCriteria);
   // Header bytes as docs/store_format.md lays them out.
-  CHECK(static_cast<uint8_t>(value[0]) == 1);
+  CHECK(static_cast<uint8_t>(value[0]) == 2);
   CHECK(static_cast<uint8_t>(value[1]) == 0);
   uint32_t json_offset;
   std::memcpy(&json_offset, value.data() + 8, 4);
@@ -53,7 +53,7 @@ TEST_CASE("record: every truncated value is Corruption", "[record]") {
   const std::string value = Sample();
   for (size_t n = 0; n < value.size(); ++n) {
     RecordView v;
-    Status s = RecordView::Parse(std::string_view(value).substr(0, n), &v);
+    Status s = RecordView::ParseBody(std::string_view(value).substr(0, n), &v);
     INFO(n);
     CHECK(s.code() == Status::Code::kCorruption);
   }
@@ -66,7 +66,7 @@ TEST_CASE("record: garbled headers and entries are Corruption", "[record]") {
     void (*apply)(std::string*);
   };
   const Garble garbles[] = {
-      {"version", [](std::string* v) { (*v)[0] = 2; }},
+      {"version", [](std::string* v) { (*v)[0] = 1; }},
       {"target type", [](std::string* v) { (*v)[1] = 3; }},
       {"reserved", [](std::string* v) { (*v)[6] = 1; }},
       {"tag count", [](std::string* v) { Poke<uint16_t>(v, 2, 3); }},
@@ -98,8 +98,29 @@ TEST_CASE("record: garbled headers and entries are Corruption", "[record]") {
     std::string bad = good;
     g.apply(&bad);
     RecordView v;
-    CHECK(RecordView::Parse(bad, &v).code() == Status::Code::kCorruption);
+    CHECK(RecordView::ParseBody(bad, &v).code() == Status::Code::kCorruption);
   }
+}
+
+TEST_CASE(
+    "record: a sealed record carries its seq, and any flipped byte fails its "
+    "checksum",
+    "[record]") {
+  const std::string body = Sample();
+  std::string sealed(body.size() + kRecordTrailerSize, '\0');
+  SealRecord(body, 0x1122334455667788ull, sealed.data());
+  RecordView v;
+  REQUIRE(RecordView::Parse(sealed, &v).ok());
+  CHECK(RecordSeq(sealed) == 0x1122334455667788ull);
+  CHECK(RecordBody(sealed) == body);
+  for (size_t i = 0; i < sealed.size(); ++i) {
+    std::string bad = sealed;
+    bad[i] = static_cast<char>(bad[i] ^ 0x10);
+    Status st = RecordView::Parse(bad, &v);
+    INFO("byte " << i);
+    CHECK(st.code() == Status::Code::kCorruption);
+  }
+  CHECK(RecordView::Parse(body, &v).code() == Status::Code::kCorruption);
 }
 
 TEST_CASE("record: ToMicros truncates below the microsecond", "[record]") {

@@ -18,7 +18,7 @@ TEST_CASE("regression: -0.0 in opaque JSON keeps its bytes through re-encoding",
   internal::EncodedRecord first, second;
   REQUIRE_OK(internal::EncodeCustomizationJson(in, kNow, &first));
   internal::RecordView view;
-  REQUIRE_OK(internal::RecordView::Parse(first.value, &view));
+  REQUIRE_OK(internal::RecordView::ParseBody(first.value, &view));
   CHECK(
       std::string(view.json())
           .find(

@@ -53,6 +53,7 @@ Status Store::AddCatalogItems(std::string_view tracker_id,
     added = 0;
     internal::TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
+    internal::History history = impl_->MakeHistory(txn, &e);
     for (const auto& [key, identity] : SortedKeys(e.number, identities)) {
       MDB_val k = ToVal(internal::KeyView(key)), v;
       std::string list;
@@ -63,14 +64,16 @@ Status Store::AddCatalogItems(std::string_view tracker_id,
       } else if (rc != MDB_NOTFOUND) {
         return LmdbStatus("mdb_get(catalog)", rc);
       }
-      internal::IdentityListAppend(&list, *identity);
+      const uint64_t seq = history.Next();
+      internal::IdentityListAppend(&list, *identity, seq);
       MDB_val nv = ToVal(list);
       rc = mdb_put(txn, impl_->catalog, &k, &nv, 0);
       if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(catalog)", rc);
+      LIBEXPORT_RETURN_IF_ERROR(history.IdentityAdded(*identity, seq));
       ++added;
     }
     e.catalog_items += added;
-    return impl_->PutTracker(txn, tracker_id, e);
+    return impl_->FinishHistory(txn, &history, tracker_id);
   });
   if (st.ok() && changed != nullptr) *changed = added;
   return st;
@@ -85,13 +88,16 @@ Status Store::RemoveCatalogItems(std::string_view tracker_id,
     removed = 0;
     internal::TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
+    internal::History history = impl_->MakeHistory(txn, &e);
     for (const auto& [key, identity] : SortedKeys(e.number, identities)) {
       MDB_val k = ToVal(internal::KeyView(key)), v;
       int rc = mdb_get(txn, impl_->catalog, &k, &v);
       if (rc == MDB_NOTFOUND) continue;
       if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(catalog)", rc);
       std::string kept;
-      if (!internal::IdentityListRemove(ToView(v), *identity, &kept)) continue;
+      uint64_t old_seq = 0;
+      if (!internal::IdentityListRemove(ToView(v), *identity, &kept, &old_seq))
+        continue;
       if (kept.empty()) {
         rc = mdb_del(txn, impl_->catalog, &k, nullptr);
       } else {
@@ -99,10 +105,11 @@ Status Store::RemoveCatalogItems(std::string_view tracker_id,
         rc = mdb_put(txn, impl_->catalog, &k, &nv, 0);
       }
       if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(catalog)", rc);
+      LIBEXPORT_RETURN_IF_ERROR(history.IdentityRemoved(*identity, old_seq));
       ++removed;
     }
     e.catalog_items -= std::min(e.catalog_items, removed);
-    return impl_->PutTracker(txn, tracker_id, e);
+    return impl_->FinishHistory(txn, &history, tracker_id);
   });
   if (st.ok() && changed != nullptr) *changed = removed;
   return st;

@@ -169,16 +169,20 @@ Status ScanIndex(MDB_txn* txn, MDB_dbi index, MDB_dbi records, uint32_t tracker,
 
 Status Store::Export(const ExportQuery& query, ExportSink& sink,
                      ExportStats* stats) const {
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  return impl_->ExportIn(txn.get(), query, sink, stats);
+}
+
+Status Store::Impl::ExportIn(MDB_txn* txn, const ExportQuery& query,
+                             ExportSink& sink, ExportStats* stats) const {
   LIBEXPORT_RETURN_IF_ERROR(ValidateExportQuery(query));
   ExportStats local;
   if (stats == nullptr) stats = &local;
   *stats = ExportStats{};
 
-  Impl::ReadTxn txn;
-  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   internal::TrackerEntry tracker;
-  LIBEXPORT_RETURN_IF_ERROR(
-      impl_->FindTracker(txn.get(), query.tracker_id, &tracker));
+  LIBEXPORT_RETURN_IF_ERROR(FindTracker(txn, query.tracker_id, &tracker));
 
   // The sink chain: records -> Output (64 KiB batches) -> coder -> sink.
   std::unique_ptr<internal::CodingSink> coder;
@@ -190,28 +194,27 @@ Status Store::Export(const ExportQuery& query, ExportSink& sink,
     target = coder.get();
   }
   internal::Filter filter(query);
-  internal::CatalogSet catalog(txn.get(), impl_->catalog, tracker.number);
-  internal::PrunedRecordWriter writer(query, &catalog, stats);
+  internal::CatalogSet catalog_set(txn, catalog, tracker.number);
+  internal::PrunedRecordWriter writer(query, &catalog_set, stats);
   Output out(*target);
   Walker walker(filter, &writer, &out, stats, query.representation.format);
   bool stopped = false;
 
   internal::Plan plan;
   LIBEXPORT_RETURN_IF_ERROR(internal::ChoosePlan(
-      *impl_, txn.get(), tracker.number, filter.Keys(tracker.number),
+      *this, txn, tracker.number, filter.Keys(tracker.number),
       query.remove_nonexisting_item_pins, &plan));
   if (query.remove_nonexisting_item_pins) {
     LIBEXPORT_RETURN_IF_ERROR(
-        catalog.Prepare(tracker.catalog_items, plan.records_to_read));
+        catalog_set.Prepare(tracker.catalog_items, plan.records_to_read));
   }
   auto walk = [&]() -> Status {
     if (plan.access == internal::Plan::Access::kIndex) {
-      return ScanIndex(txn.get(), impl_->index, impl_->records, tracker.number,
-                       plan.index, &walker, &stopped);
+      return ScanIndex(txn, index, records, tracker.number, plan.index, &walker,
+                       &stopped);
     }
     if (plan.access == internal::Plan::Access::kScan) {
-      return ScanRecords(txn.get(), impl_->records, tracker.number, &walker,
-                         &stopped);
+      return ScanRecords(txn, records, tracker.number, &walker, &stopped);
     }
     return Status::Ok();
   };

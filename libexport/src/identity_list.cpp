@@ -11,20 +11,23 @@ bool IdentityListContains(std::string_view list, std::string_view identity) {
   return found;
 }
 
-void IdentityListAppend(std::string* list, std::string_view identity) {
+void IdentityListAppend(std::string* list, std::string_view identity,
+                        uint64_t seq) {
   AppendLE<uint32_t>(list, static_cast<uint32_t>(identity.size()));
+  AppendLE<uint64_t>(list, seq);
   list->append(identity);
 }
 
 bool IdentityListRemove(std::string_view list, std::string_view identity,
-                        std::string* kept) {
+                        std::string* kept, uint64_t* seq) {
   kept->clear();
   bool found = false;
-  ForEachIdentity(list, [&](std::string_view item) {
-    if (item == identity) {
+  ForEachIdentityEntry(list, [&](std::string_view item, uint64_t item_seq) {
+    if (!found && item == identity) {
       found = true;
+      *seq = item_seq;
     } else {
-      IdentityListAppend(kept, item);
+      IdentityListAppend(kept, item, item_seq);
     }
     return true;
   });

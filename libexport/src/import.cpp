@@ -390,6 +390,7 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
     report->error_count = 0;
     internal::TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
+    internal::History history = impl_->MakeHistory(txn, &e);
     Impl::IndexEntries index_entries;
     // Every record has at most 3 + tags + pins index keys (header u16s at
     // bytes 2 and 4): one allocation for all of them.
@@ -427,10 +428,11 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
           return internal::LmdbStatus("mdb_get(records)", rc);
       }
       if (report->error_count > 0) continue;  // raise: only collect the rest
-      bool replaced = false;
+      Impl::PutOutcome outcome;
       LIBEXPORT_RETURN_IF_ERROR(impl_->PutRecord(
-          txn, e.number, p.id, p.value, &replaced, &index_entries, append));
-      ++(replaced ? report->replaced : report->inserted);
+          txn, &history, p.id, p.value, &outcome, &index_entries, append));
+      ++(outcome == Impl::PutOutcome::kInserted ? report->inserted
+                                                : report->replaced);
     }
     if (report->error_count > 0) {
       return Status::AlreadyExists(
@@ -446,7 +448,7 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
       LIBEXPORT_RETURN_IF_ERROR(impl_->PutIndexEntries(txn, index_entries));
     }
     if (options.progress) options.progress(total, total);
-    return Status::Ok();
+    return impl_->FinishHistory(txn, &history, tracker_id);
   });
   if (!st.ok()) report->inserted = report->replaced = report->skipped = 0;
   return st;

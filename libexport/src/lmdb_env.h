@@ -93,7 +93,8 @@ Status ForEachWithPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix,
   int rc = c.Open(txn, dbi);
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
   MDB_val k = ToVal(prefix), v;
-  for (rc = c.Get(&k, &v, MDB_SET_RANGE);
+  // LMDB refuses an empty key (MDB_BAD_VALSIZE): the empty prefix is FIRST.
+  for (rc = c.Get(&k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
        rc == MDB_SUCCESS && ToView(k).starts_with(prefix);
        rc = c.Get(&k, &v, next)) {
     if (!fn(ToView(k), ToView(v))) return Status::Ok();

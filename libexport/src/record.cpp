@@ -4,6 +4,9 @@
 
 #include <openssl/rand.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <bit>
 #include <random>
 
@@ -50,7 +53,33 @@ int HexValue(char c) {
 
 int64_t ToMicros(Timestamp t) { return t.seconds * 1'000'000 + t.nanos / 1000; }
 
-Status RecordView::Parse(std::string_view value, RecordView* out) {
+uint64_t Checksum64(std::string_view bytes) {
+  return XXH3_64bits(bytes.data(), bytes.size());
+}
+
+void SealRecord(std::string_view body, uint64_t seq, char* out) {
+  std::memcpy(out, body.data(), body.size());
+  std::memcpy(out + body.size(), &seq, sizeof seq);
+  const uint64_t sum = Checksum64({out, body.size() + sizeof seq});
+  std::memcpy(out + body.size() + sizeof seq, &sum, sizeof sum);
+}
+
+uint64_t RecordSeq(std::string_view stored) {
+  return Load<uint64_t>(stored, stored.size() - kRecordTrailerSize);
+}
+
+Status RecordView::Parse(std::string_view stored, RecordView* out) {
+  if (stored.size() < kRecordHeaderSize + kRecordTrailerSize) {
+    return Corrupt("shorter than header");
+  }
+  const size_t summed = stored.size() - sizeof(uint64_t);
+  if (Checksum64(stored.substr(0, summed)) != Load<uint64_t>(stored, summed)) {
+    return Corrupt("checksum mismatch");
+  }
+  return ParseBody(RecordBody(stored), out);
+}
+
+Status RecordView::ParseBody(std::string_view value, RecordView* out) {
   static_assert(std::endian::native == std::endian::little,
                 "the record format is little-endian; add byte swaps");
   if (value.size() < kRecordHeaderSize) return Corrupt("shorter than header");

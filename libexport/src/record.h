@@ -17,8 +17,12 @@
 
 namespace libexport::internal {
 
-inline constexpr uint8_t kRecordVersion = 1;
+inline constexpr uint8_t kRecordVersion = 2;
 inline constexpr size_t kRecordHeaderSize = 56;
+// A stored record ends with its change sequence (u64) and a checksum (u64,
+// XXH3-64 of every byte before it); the encoder's output (the "body") does
+// not have them yet: SealRecord adds them when the record is written.
+inline constexpr size_t kRecordTrailerSize = 16;
 inline constexpr size_t kStrRefSize = 16;
 inline constexpr size_t kPinEntrySize = 44;
 inline constexpr int64_t kOpenFrom = std::numeric_limits<int64_t>::min();
@@ -56,9 +60,12 @@ int64_t ToMicros(Timestamp t);
 // until the read transaction ends.
 class RecordView {
  public:
+  // Checks a stored record: its checksum, then its body (ParseBody).
+  // Corruption when either is wrong: a flipped byte is never exported.
+  static Status Parse(std::string_view stored, RecordView* out);
   // Checks the version and that every offset and length lies inside the
-  // value. Corruption when not.
-  static Status Parse(std::string_view value, RecordView* out);
+  // body (a record as the encoder writes it, without its trailer).
+  static Status ParseBody(std::string_view body, RecordView* out);
 
   TargetType target_type() const { return target_type_; }
   // The complete canonical JSON object (ends with '}').
@@ -92,6 +99,19 @@ class RecordView {
   uint32_t pins_end_ = 0;
   size_t pins_at_ = 0;  // offset of the first pin entry in value_
 };
+
+// The size of the stored record of `body`, and that record: body, `seq`,
+// checksum. `out` has room for body.size() + kRecordTrailerSize bytes.
+void SealRecord(std::string_view body, uint64_t seq, char* out);
+// The change sequence of a stored record that Parse accepted.
+uint64_t RecordSeq(std::string_view stored);
+// The body of a stored record that Parse accepted.
+inline std::string_view RecordBody(std::string_view stored) {
+  return stored.substr(0, stored.size() - kRecordTrailerSize);
+}
+
+// XXH3-64 (docs/store_format.md, "Checksum").
+uint64_t Checksum64(std::string_view bytes);
 
 // FNV-1a 64 (docs/store_format.md, "Hash").
 inline uint64_t Hash64(std::string_view s) {

@@ -1,5 +1,5 @@
 // Single-record writes: a record and its index entries, put or deleted
-// together.
+// together, each change reported to the tracker's history.
 #include "customization.h"
 #include "index.h"
 #include "libexport/store.h"
@@ -12,28 +12,43 @@ using internal::ToVal;
 using internal::ToView;
 using internal::TrackerEntry;
 
-Status Store::Impl::PutRecord(MDB_txn* txn, uint32_t tracker,
-                              const internal::Uuid& id, std::string_view value,
-                              bool* replaced, IndexEntries* deferred,
+Status Store::Impl::PutRecord(MDB_txn* txn, internal::History* history,
+                              const internal::Uuid& id, std::string_view body,
+                              PutOutcome* outcome, IndexEntries* deferred,
                               bool append) {
+  const uint32_t tracker = history->tracker().number;
   auto key = internal::MakeRecordKey(tracker, id);
   MDB_val k = ToVal(internal::KeyView(key)), old;
   int rc = append ? MDB_NOTFOUND : mdb_get(txn, records, &k, &old);
-  *replaced = rc == MDB_SUCCESS;
+  *outcome = rc == MDB_SUCCESS ? PutOutcome::kReplaced : PutOutcome::kInserted;
+  uint64_t old_seq = 0;
   if (rc == MDB_SUCCESS) {
     internal::RecordView view;
-    if (internal::RecordView::Parse(ToView(old), &view).ok()) {
+    const std::string_view stored = ToView(old);
+    if (internal::RecordView::Parse(stored, &view).ok()) {
+      if (internal::RecordBody(stored) == body) {
+        *outcome = PutOutcome::kUnchanged;  // not a change: no seq
+        return Status::Ok();
+      }
+      old_seq = internal::RecordSeq(stored);
       LIBEXPORT_RETURN_IF_ERROR(internal::DeleteIndexEntries(
           txn, index, internal::IndexKeysOf(tracker, view), id));
+      history->Windows(view, -1);
+    } else if (stored.size() >= internal::kRecordTrailerSize) {
+      old_seq = internal::RecordSeq(stored);  // best effort: it is corrupt
     }
   } else if (rc != MDB_NOTFOUND) {
     return LmdbStatus("mdb_get(records)", rc);
   }
   internal::RecordView view;
-  LIBEXPORT_RETURN_IF_ERROR(internal::RecordView::Parse(value, &view));
-  MDB_val v = ToVal(value);
-  rc = mdb_put(txn, records, &k, &v, append ? MDB_APPEND : 0);
+  LIBEXPORT_RETURN_IF_ERROR(internal::RecordView::ParseBody(body, &view));
+  const uint64_t seq = history->Next();
+  MDB_val v{body.size() + internal::kRecordTrailerSize, nullptr};
+  rc = mdb_put(txn, records, &k, &v, MDB_RESERVE | (append ? MDB_APPEND : 0));
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(records)", rc);
+  internal::SealRecord(body, seq, static_cast<char*>(v.mv_data));
+  LIBEXPORT_RETURN_IF_ERROR(history->RecordPut(id, old_seq, seq));
+  history->Windows(view, +1);
   IndexEntries entries;
   IndexEntries* out = deferred != nullptr ? deferred : &entries;
   for (const auto& key : internal::IndexKeysOf(tracker, view))
@@ -41,8 +56,9 @@ Status Store::Impl::PutRecord(MDB_txn* txn, uint32_t tracker,
   return deferred != nullptr ? Status::Ok() : PutIndexEntries(txn, entries);
 }
 
-Status Store::Impl::DeleteRecord(MDB_txn* txn, uint32_t tracker,
+Status Store::Impl::DeleteRecord(MDB_txn* txn, internal::History* history,
                                  const internal::Uuid& id) {
+  const uint32_t tracker = history->tracker().number;
   auto key = internal::MakeRecordKey(tracker, id);
   MDB_val k = ToVal(internal::KeyView(key)), old;
   int rc = mdb_get(txn, records, &k, &old);
@@ -52,11 +68,19 @@ Status Store::Impl::DeleteRecord(MDB_txn* txn, uint32_t tracker,
   }
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", rc);
   internal::RecordView view;
-  if (internal::RecordView::Parse(ToView(old), &view).ok()) {
+  const std::string_view stored = ToView(old);
+  uint64_t old_seq = 0;
+  if (internal::RecordView::Parse(stored, &view).ok()) {
     LIBEXPORT_RETURN_IF_ERROR(internal::DeleteIndexEntries(
         txn, index, internal::IndexKeysOf(tracker, view), id));
+    history->Windows(view, -1);
+    old_seq = internal::RecordSeq(stored);
+  } else if (stored.size() >= internal::kRecordTrailerSize) {
+    old_seq = internal::RecordSeq(stored);
   }
-  return LmdbStatus("mdb_del(records)", mdb_del(txn, records, &k, nullptr));
+  rc = mdb_del(txn, records, &k, nullptr);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_del(records)", rc);
+  return history->RecordDeleted(id, old_seq);
 }
 
 Result<std::string> Store::Put(std::string_view tracker_id,
@@ -79,8 +103,11 @@ Result<std::string> Store::Put(std::string_view tracker_id,
     if (mode == PutMode::kReplace && rc == MDB_NOTFOUND) {
       return Status::NotFound("customization not found: " + id);
     }
-    bool replaced = false;
-    return impl_->PutRecord(txn, e.number, rec.id, rec.value, &replaced);
+    internal::History history = impl_->MakeHistory(txn, &e);
+    Impl::PutOutcome outcome;
+    LIBEXPORT_RETURN_IF_ERROR(
+        impl_->PutRecord(txn, &history, rec.id, rec.value, &outcome));
+    return impl_->FinishHistory(txn, &history, tracker_id);
   });
   if (!st.ok()) return st;
   return internal::UuidToString(rec.id);
@@ -94,7 +121,9 @@ Status Store::Delete(std::string_view tracker_id, std::string_view id) {
   return impl_->Write([&](MDB_txn* txn) -> Status {
     TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
-    return impl_->DeleteRecord(txn, e.number, uuid);
+    internal::History history = impl_->MakeHistory(txn, &e);
+    LIBEXPORT_RETURN_IF_ERROR(impl_->DeleteRecord(txn, &history, uuid));
+    return impl_->FinishHistory(txn, &history, tracker_id);
   });
 }
 

@@ -24,6 +24,8 @@ std::string_view CodeName(Status::Code code) {
       return "Aborted";
     case Status::Code::kInternal:
       return "Internal";
+    case Status::Code::kGone:
+      return "Gone";
   }
   return "Unknown";
 }

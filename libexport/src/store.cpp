@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "migrate.h"
 #include "store_impl.h"
 
 namespace libexport {
@@ -22,7 +23,8 @@ using internal::Txn;
 namespace {
 
 constexpr std::string_view kFormatKey = "format";
-constexpr std::string_view kFormatValue = "libexport-store 1";
+constexpr std::string_view kFormatValue = "libexport-store 2";
+constexpr std::string_view kFormat1Value = "libexport-store 1";
 
 // One environment per path per process (lmdb.h "Caveats": opening an
 // environment twice in one process breaks its locks).
@@ -69,7 +71,7 @@ Result<std::shared_ptr<Store>> Store::Open(const std::string& path,
   impl->options = options;
   int rc = mdb_env_create(&impl->env);
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_env_create", rc);
-  mdb_env_set_maxdbs(impl->env, 8);
+  mdb_env_set_maxdbs(impl->env, 16);
   mdb_env_set_maxreaders(impl->env, options.max_readers);
   uint64_t initial =
       std::min(std::max<uint64_t>(options.initial_map_size, 64 << 10),
@@ -94,35 +96,65 @@ Result<std::shared_ptr<Store>> Store::Open(const std::string& path,
   rc = txn.Begin(impl->env, options.read_only ? MDB_RDONLY : 0);
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_txn_begin", rc);
   unsigned create = options.read_only ? 0 : MDB_CREATE;
-  struct {
-    const char* name;
-    unsigned flags;
-    MDB_dbi* dbi;
-  } tables[] = {{"meta", 0, &impl->meta},
-                {"trackers", 0, &impl->trackers},
-                {"records", 0, &impl->records},
-                {"index", MDB_DUPSORT | MDB_DUPFIXED, &impl->index},
-                {"catalog", 0, &impl->catalog}};
-  for (auto& t : tables) {
-    rc = mdb_dbi_open(txn.get(), t.name, t.flags | create, t.dbi);
-    if (rc == MDB_NOTFOUND)
-      return Status::Corruption(canonical + " is not a libexport store");
-    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_dbi_open", rc);
-  }
+  // The format marker first: a read-only open of a format 1 store has no
+  // format 2 tables to open.
+  rc = mdb_dbi_open(txn.get(), "meta", create, &impl->meta);
+  if (rc == MDB_NOTFOUND)
+    return Status::Corruption(canonical + " is not a libexport store");
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_dbi_open", rc);
   MDB_val k = ToVal(kFormatKey), v;
   rc = mdb_get(txn.get(), impl->meta, &k, &v);
+  bool migrate = false;
   if (rc == MDB_NOTFOUND && !options.read_only) {
     MDB_val fv = ToVal(kFormatValue);
     rc = mdb_put(txn.get(), impl->meta, &k, &fv, 0);
     if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(meta)", rc);
   } else if (rc != MDB_SUCCESS) {
     return LmdbStatus("mdb_get(meta)", rc);
+  } else if (ToView(v) == kFormat1Value) {
+    if (options.read_only) {
+      return Status::Corruption(
+          canonical +
+          " is in store format 1; open it read-write once to upgrade it to "
+          "format 2 (for example: exportctl tracker list --store " +
+          canonical + ")");
+    }
+    migrate = true;
   } else if (ToView(v) != kFormatValue) {
     return Status::Corruption(canonical + ": unknown store format \"" +
                               std::string(ToView(v).substr(0, 64)) + "\"");
   }
+  struct {
+    const char* name;
+    unsigned flags;
+    MDB_dbi* dbi;
+  } tables[] = {{"trackers", 0, &impl->trackers},
+                {"records", 0, &impl->records},
+                {"index", MDB_DUPSORT | MDB_DUPFIXED, &impl->index},
+                {"catalog", 0, &impl->catalog},
+                {"changes", 0, &impl->changes},
+                {"graves", MDB_DUPSORT | MDB_DUPFIXED, &impl->graves},
+                {"boundaries", 0, &impl->boundaries}};
+  for (auto& t : tables) {
+    rc = mdb_dbi_open(txn.get(), t.name, t.flags | create, t.dbi);
+    if (rc == MDB_NOTFOUND)
+      return Status::Corruption(canonical + " is not a libexport store");
+    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_dbi_open", rc);
+  }
   rc = txn.Commit();
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_txn_commit", rc);
+  if (migrate) {
+    // One write transaction: a crash leaves format 1, untouched.
+    Status st = impl->Write([&](MDB_txn* t) -> Status {
+      LIBEXPORT_RETURN_IF_ERROR(internal::MigrateFormat1(*impl, t));
+      MDB_val mk = ToVal(kFormatKey), fv = ToVal(kFormatValue);
+      return LmdbStatus("mdb_put(meta)", mdb_put(t, impl->meta, &mk, &fv, 0));
+    });
+    if (!st.ok()) {
+      return st.WithContext(canonical +
+                            ": upgrading store format 1 to 2 failed: ");
+    }
+  }
   for (const char* f : {"data.mdb", "lock.mdb"}) {
     ::chmod((fs::path(canonical) / f).c_str(), 0600);
   }

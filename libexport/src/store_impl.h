@@ -9,6 +9,8 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <mutex>
@@ -18,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "history.h"
 #include "huge_page_allocator.h"
 #include "keys.h"
 #include "libexport/store.h"
@@ -35,6 +38,7 @@ class Store::Impl {
   StoreOptions options;
   MDB_env* env = nullptr;
   MDB_dbi meta = 0, trackers = 0, records = 0, index = 0, catalog = 0;
+  MDB_dbi changes = 0, graves = 0, boundaries = 0;  // history.h
 
   // A read transaction with the resize lock held shared: the map may only
   // be resized while this process has no transaction (lmdb.h,
@@ -56,14 +60,31 @@ class Store::Impl {
   // must only write through its txn. Writers are serialized.
   Status Write(const std::function<Status(MDB_txn*)>& fn);
 
+  // The clock (StoreOptions::clock, else the system clock).
+  Timestamp Now() const;
+  // The history writer of one write transaction on tracker `e`.
+  internal::History MakeHistory(MDB_txn* txn, internal::TrackerEntry* e) const;
+  // history->Finish(), then stores the tracker entry (its new seq).
+  Status FinishHistory(MDB_txn* txn, internal::History* history,
+                       std::string_view tracker_id);
+  // Blocks until a write transaction of this process commits after
+  // `commits_seen` (commit_count() before the caller looked) or `deadline`
+  // passes, whichever is first. Returns the new commit count.
+  uint64_t WaitForCommit(uint64_t commits_seen,
+                         std::chrono::steady_clock::time_point deadline) const;
+  uint64_t commit_count() const { return commits_.load(); }
+
   // Looks a tracker up; NotFound("tracker not found: ID") when missing.
   Status FindTracker(MDB_txn* txn, std::string_view id,
                      internal::TrackerEntry* out) const;
   Status PutTracker(MDB_txn* txn, std::string_view id,
                     const internal::TrackerEntry& e);
 
-  // Writes a record and its index entries, replacing (and unindexing) any
-  // record with the same id. `replaced` says whether one existed. With
+  // Writes a record (a body from the encoder; it is sealed with a new seq
+  // and its checksum) and its index entries, replacing (and unindexing) any
+  // record with the same id; each change goes through `history`. `outcome`
+  // says whether one existed, and kUnchanged when it was byte-identical
+  // (then nothing is written and no seq is taken). With
   // `deferred`, the new index entries are appended there instead of written,
   // so a bulk writer can sort them and write each index key front to back
   // (PutIndexEntries).
@@ -74,12 +95,16 @@ class Store::Impl {
   // `append` (MDB_APPEND) is for keys known to sort after every key of the
   // table: LMDB then fills pages completely instead of splitting them in
   // half, which keeps a bulk-loaded store compact.
-  Status PutRecord(MDB_txn* txn, uint32_t tracker, const internal::Uuid& id,
-                   std::string_view value, bool* replaced,
-                   IndexEntries* deferred = nullptr, bool append = false);
+  enum class PutOutcome { kInserted, kReplaced, kUnchanged };
+  Status PutRecord(MDB_txn* txn, internal::History* history,
+                   const internal::Uuid& id, std::string_view body,
+                   PutOutcome* outcome, IndexEntries* deferred = nullptr,
+                   bool append = false);
   Status PutIndexEntries(MDB_txn* txn, const IndexEntries& entries);
-  // Removes a record and its index entries. NotFound when missing.
-  Status DeleteRecord(MDB_txn* txn, uint32_t tracker, const internal::Uuid& id);
+  // Removes a record and its index entries (a tombstone in `history`).
+  // NotFound when missing.
+  Status DeleteRecord(MDB_txn* txn, internal::History* history,
+                      const internal::Uuid& id);
 
   // How many ids an index key holds (0 when none).
   Status CountIndex(MDB_txn* txn, const internal::IndexKey& key,
@@ -90,11 +115,25 @@ class Store::Impl {
 
   uint64_t map_size() const { return map_size_.load(); }
 
+  // The reads a Snapshot and the Store share, in a given read transaction
+  // (exporter.cpp, validator.cpp, tracker.cpp, changes.cpp).
+  Status ExportIn(MDB_txn* txn, const ExportQuery& query, ExportSink& sink,
+                  ExportStats* stats) const;
+  Result<ExportValidator> ExportEtagIn(MDB_txn* txn,
+                                       const ExportQuery& query) const;
+  Result<std::vector<std::string>> SigningKeysIn(MDB_txn* txn,
+                                                 std::string_view tracker_id,
+                                                 Timestamp now) const;
+  Result<std::string> CursorIn(MDB_txn* txn, std::string_view tracker_id) const;
+
  private:
   friend class Store;
   Status Grow();
   mutable std::shared_mutex resize_mu_;
   std::mutex write_mu_;
+  std::atomic<uint64_t> commits_{0};
+  mutable std::mutex commit_mu_;
+  mutable std::condition_variable commit_cv_;
   std::atomic<uint64_t> map_size_{0};
 };
 

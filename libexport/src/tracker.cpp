@@ -3,6 +3,8 @@
 
 #include <openssl/rand.h>
 
+#include <random>
+
 #include "libexport/store.h"
 #include "store_impl.h"
 
@@ -18,14 +20,13 @@ namespace internal {
 
 std::string EncodeTrackerEntry(const TrackerEntry& e) {
   std::string v;
-  const bool previous = !e.previous_key.empty();
-  v.push_back(previous ? 2 : 1);
+  v.push_back(3);
   AppendLE<uint32_t>(&v, e.number);
   AppendLE<uint64_t>(&v, e.catalog_items);
-  if (!previous) {
-    v += e.key;
-    return v;
-  }
+  AppendLE<uint64_t>(&v, e.generation);
+  AppendLE<uint64_t>(&v, e.seq);
+  AppendLE<uint64_t>(&v, e.compacted_through);
+  AppendLE<uint64_t>(&v, e.compact_from);
   AppendLE<uint32_t>(&v, static_cast<uint32_t>(e.key.size()));
   v += e.key;
   AppendLE<int64_t>(&v, e.previous_valid_until.seconds);
@@ -36,23 +37,32 @@ std::string EncodeTrackerEntry(const TrackerEntry& e) {
 
 Status DecodeTrackerEntry(std::string_view v, TrackerEntry* out) {
   const Status bad = Status::Corruption("bad tracker entry");
-  if (v.size() < 13 || (v[0] != 1 && v[0] != 2)) return bad;
+  if (v.size() < 13 || v[0] < 1 || v[0] > 3) return bad;
+  *out = TrackerEntry{};
   out->number = LoadLE<uint32_t>(v.data() + 1);
   out->catalog_items = LoadLE<uint64_t>(v.data() + 5);
-  out->previous_key.clear();
-  out->previous_valid_until = Timestamp{};
   if (v[0] == 1) {
     out->key.assign(v.substr(13));
     return Status::Ok();
   }
-  if (v.size() < 17) return bad;
-  const uint32_t key_size = LoadLE<uint32_t>(v.data() + 13);
-  if (v.size() < 17 + uint64_t{key_size} + 12) return bad;
-  out->key.assign(v.substr(17, key_size));
-  const char* p = v.data() + 17 + key_size;
+  size_t at = 13;
+  if (v[0] == 3) {
+    if (v.size() < at + 32) return bad;
+    out->generation = LoadLE<uint64_t>(v.data() + at);
+    out->seq = LoadLE<uint64_t>(v.data() + at + 8);
+    out->compacted_through = LoadLE<uint64_t>(v.data() + at + 16);
+    out->compact_from = LoadLE<uint64_t>(v.data() + at + 24);
+    at += 32;
+  }
+  if (v.size() < at + 4) return bad;
+  const uint32_t key_size = LoadLE<uint32_t>(v.data() + at);
+  at += 4;
+  if (v.size() < at + uint64_t{key_size} + 12) return bad;
+  out->key.assign(v.substr(at, key_size));
+  const char* p = v.data() + at + key_size;
   out->previous_valid_until.seconds = LoadLE<int64_t>(p);
   out->previous_valid_until.nanos = LoadLE<int32_t>(p + 8);
-  out->previous_key.assign(v.substr(17 + key_size + 12));
+  out->previous_key.assign(v.substr(at + key_size + 12));
   return Status::Ok();
 }
 
@@ -101,6 +111,27 @@ Result<std::string> GenerateKey() {
   }
   return HexEncode(raw, sizeof raw);
 }
+
+}  // namespace
+
+namespace internal {
+
+uint64_t NewGeneration() {
+  uint64_t g = 0;
+  while (g == 0) {
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&g), sizeof g) != 1) {
+      std::random_device rd;  // as RandomUuid: the next best source
+      g = uint64_t{rd()} << 32 | rd();
+    }
+  }
+  return g;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::NewGeneration;
 
 // The key a caller gave (never empty), or a new random one.
 Result<std::string> ChosenOrGeneratedKey(std::optional<std::string> key) {
@@ -163,6 +194,7 @@ Result<std::string> Store::AddTracker(std::string_view tracker_id,
     if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(meta)", rc);
     TrackerEntry entry;
     entry.number = number;
+    entry.generation = NewGeneration();
     entry.key = *key;
     return impl_->PutTracker(txn, tracker_id, entry);
   });
@@ -179,6 +211,9 @@ Status Store::RemoveTracker(std::string_view tracker_id) {
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->records, p));
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->index, p));
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->catalog, p));
+    LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->changes, p));
+    LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->graves, p));
+    LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->boundaries, p));
     MDB_val k = ToVal(tracker_id);
     return LmdbStatus("mdb_del(trackers)",
                       mdb_del(txn, impl_->trackers, &k, nullptr));
@@ -215,8 +250,13 @@ Result<std::vector<std::string>> Store::SigningKeys(std::string_view tracker_id,
                                                     Timestamp now) const {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  return impl_->SigningKeysIn(txn.get(), tracker_id, now);
+}
+
+Result<std::vector<std::string>> Store::Impl::SigningKeysIn(
+    MDB_txn* txn, std::string_view tracker_id, Timestamp now) const {
   TrackerEntry e;
-  LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn.get(), tracker_id, &e));
+  LIBEXPORT_RETURN_IF_ERROR(FindTracker(txn, tracker_id, &e));
   std::vector<std::string> keys = {std::move(e.key)};
   if (!e.previous_key.empty() && now < e.previous_valid_until) {
     keys.push_back(std::move(e.previous_key));

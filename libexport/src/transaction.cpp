@@ -13,6 +13,38 @@ namespace libexport {
 using internal::LmdbStatus;
 using internal::Txn;
 
+Timestamp Store::Impl::Now() const {
+  if (options.clock) return options.clock();
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return Timestamp{ns / 1'000'000'000,
+                   static_cast<int32_t>(ns % 1'000'000'000)};
+}
+
+internal::History Store::Impl::MakeHistory(MDB_txn* txn,
+                                           internal::TrackerEntry* e) const {
+  const int64_t retention =
+      static_cast<int64_t>(options.tombstone_retention.count()) * 1'000'000;
+  return internal::History(txn, changes, graves, boundaries, e,
+                           internal::ToMicros(Now()), retention);
+}
+
+Status Store::Impl::FinishHistory(MDB_txn* txn, internal::History* history,
+                                  std::string_view tracker_id) {
+  LIBEXPORT_RETURN_IF_ERROR(history->Finish());
+  return PutTracker(txn, tracker_id, history->tracker());
+}
+
+uint64_t Store::Impl::WaitForCommit(
+    uint64_t commits_seen,
+    std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock<std::mutex> lock(commit_mu_);
+  commit_cv_.wait_until(lock, deadline,
+                        [&] { return commits_.load() != commits_seen; });
+  return commits_.load();
+}
+
 Status Store::Impl::BeginRead(ReadTxn* out) const {
   for (int attempt = 0;; ++attempt) {
     out->lock_ = std::shared_lock<std::shared_mutex>(resize_mu_);
@@ -74,6 +106,13 @@ Status Store::Impl::Write(const std::function<Status(MDB_txn*)>& fn) {
       if (st.ok()) {
         const int commit_rc = txn.Commit();
         st = LmdbStatus("mdb_txn_commit", commit_rc);
+        if (commit_rc == MDB_SUCCESS) {
+          {
+            std::lock_guard<std::mutex> g(commit_mu_);
+            commits_.fetch_add(1);
+          }
+          commit_cv_.notify_all();
+        }
         // LMDB 0.9.24 turns a short write (the disk filled up while the
         // commit wrote its pages) into EIO; say what it was. The commit
         // failed as a whole, so nothing changed.

@@ -41,6 +41,21 @@ Status Store::Verify(std::string_view tracker_id, VerifyReport* report) const {
         for (const auto& key : internal::IndexKeysOf(tracker.number, r)) {
           expected.emplace_back(key, id);
         }
+        // The history names the record at its seq (the changes feed).
+        const auto ck =
+            internal::MakeChangeKey(tracker.number, internal::RecordSeq(v));
+        MDB_val ckv = internal::ToVal(internal::KeyView(ck)), cv;
+        internal::ChangeEntry change;
+        if (mdb_get(txn.get(), impl_->changes, &ckv, &cv) != MDB_SUCCESS ||
+            !internal::DecodeChange(internal::ToView(cv), &change).ok() ||
+            change.op != internal::ChangeOp::kUpsert ||
+            change.subject !=
+                std::string_view(reinterpret_cast<const char*>(id.data()),
+                                 id.size())) {
+          report->problems.push_back("customization " +
+                                     internal::UuidToString(id) +
+                                     " is missing from the change history");
+        }
         return true;
       }));
   LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(

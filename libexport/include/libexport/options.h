@@ -2,8 +2,12 @@
 #ifndef LIBEXPORT_OPTIONS_H_
 #define LIBEXPORT_OPTIONS_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+
+#include "libexport/time.h"
 
 namespace libexport {
 
@@ -39,6 +43,20 @@ struct StoreOptions {
   // machine crash may lose the last commits, never consistency on a
   // filesystem that keeps write order. Default: true.
   bool sync = true;
+
+  // --- history (the changes feed) ---
+
+  // How long deletions and catalog removals are remembered as tombstones
+  // for the changes feed. A client whose cursor is older than the oldest
+  // tombstone still kept gets Gone and starts again from the beginning.
+  // Longer costs a few dozen bytes per deletion kept. Compaction runs with
+  // the writes: each commit looks at no more than 256 history entries.
+  // Default: 7 days.
+  std::chrono::seconds tombstone_retention{7 * 24 * 3600};
+
+  // The clock tombstones are dated by and retention is measured with.
+  // Default (empty): the system clock. Tests inject one.
+  std::function<Timestamp()> clock;
 };
 
 }  // namespace libexport

@@ -26,6 +26,8 @@ class [[nodiscard]] Status {
                          // full
     kAborted,            // the sink asked to stop (client gone, time cap)
     kInternal,           // a bug
+    kGone,  // a changes cursor that can no longer be served (compacted,
+            // or of another generation of the tracker): start again
   };
 
   Status() = default;
@@ -54,6 +56,13 @@ class [[nodiscard]] Status {
   }
   static Status Internal(std::string msg) {
     return {Code::kInternal, std::move(msg)};
+  }
+  static Status Gone(std::string msg, std::string field = {}) {
+    return {Code::kGone, std::move(msg), std::move(field)};
+  }
+  // The same error with `context` in front of its message.
+  Status WithContext(const std::string& context) const {
+    return ok() ? *this : Status(code_, context + message_, field_);
   }
 
   bool ok() const { return code_ == Code::kOk; }

@@ -13,6 +13,7 @@
 #ifndef LIBEXPORT_STORE_H_
 #define LIBEXPORT_STORE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -131,6 +132,40 @@ struct VerifyReport {
   std::vector<std::string> problems;  // one line each, for people
 };
 
+// What a conditional export compares: the validator of an export's bytes
+// and the history point they are read from.
+struct ExportValidator {
+  // A strong HTTP entity tag, quotes included: two exports with the same
+  // etag have byte-identical bodies. It covers the tracker's generation and
+  // change sequence, the whole query (filters, switches, representation) and
+  // the latest pin-window boundary at or before query.now, so it changes when
+  // time crosses a boundary. It may change when the bytes do not (a write the
+  // filters exclude), never the other way round.
+  std::string etag;
+  // "<generation>-<seq>", lower-case hex: the snapshot, as a changes cursor.
+  std::string cursor;
+};
+
+// A request for a tracker's changes.
+struct ChangesQuery {
+  std::string tracker_id;
+  // A cursor from an export or an earlier Changes; empty: from the beginning
+  // (every live customization and catalog identity, no deletions).
+  std::string since;
+  // At most this many changes (1 to kMaxChangesLimit).
+  size_t limit = 1000;
+};
+inline constexpr size_t kMaxChangesLimit = 10000;
+
+struct ChangesResult {
+  std::string cursor;  // pass as `since` next time
+  bool more = false;   // changes after `cursor` were left for the next call
+  size_t changes = 0;  // written to the sink
+  uint64_t records_corrupt = 0;  // upserts whose record did not decode; skipped
+};
+
+class Snapshot;
+
 class Store {
  public:
   // Opens (or, with create_if_missing, creates) the store in directory
@@ -163,6 +198,48 @@ class Store {
   // fails the others.
   Status Export(const ExportQuery& query, ExportSink& sink,
                 ExportStats* stats = nullptr) const;
+
+  // The validator of the export of `query`, read from the tracker's entry
+  // and one lookup in the pin-window boundaries: no customization is read,
+  // so its cost does not grow with the tracker. Same errors as Export,
+  // except Aborted and Internal.
+  Result<ExportValidator> ExportEtag(const ExportQuery& query) const;
+
+  // A consistent read of the whole store (see Snapshot), for a caller that
+  // needs several answers from one instant: a server checks the signing key,
+  // the validator and then exports, all from the same data.
+  // Errors: IOError.
+  Result<Snapshot> OpenSnapshot() const;
+
+  // The tracker's current cursor. Errors: NotFound (tracker).
+  Result<std::string> LatestCursor(std::string_view tracker_id) const;
+
+  // Writes the tracker's changes after query.since to `sink` as one JSON
+  // document, from one snapshot:
+  //   {"changes":[{"seq":"1a","op":"upsert","customization":{...}},
+  //               {"seq":"1b","op":"delete","id":"..."},
+  //               {"seq":"1c","op":"catalog_add","identity":"/p/1/"},
+  //               {"seq":"1d","op":"catalog_remove","identity":"/p/2/"}],
+  //    "cursor":"...","more":false}
+  // in ascending seq, each customization and identity at most once (at its
+  // latest change); a customization as stored (unpruned, no "available").
+  // Applying them in order to a copy of the data at `since` gives the data
+  // at the returned cursor.
+  // Errors: NotFound (tracker), InvalidArgument (field "since" for a
+  // malformed cursor, "limit" outside 1..kMaxChangesLimit), Gone (field
+  // "since": a cursor of another generation, from the future, or older than
+  // the oldest tombstone still kept: start again from the beginning),
+  // Aborted (the sink stopped), IOError.
+  Status Changes(const ChangesQuery& query, ExportSink& sink,
+                 ChangesResult* result) const;
+
+  // Blocks until the tracker changes after `since` (a cursor), or `timeout`
+  // passes, or the tracker is gone; for long polling. Returns at once when
+  // it has already changed. A write from this process wakes it at once, one
+  // from another process within about 100 ms.
+  // Errors: InvalidArgument (since), IOError.
+  Status WaitForChanges(std::string_view tracker_id, std::string_view since,
+                        std::chrono::milliseconds timeout) const;
 
   // Export into a string. For tests and small results.
   Result<std::string> ExportToString(const ExportQuery& query,
@@ -273,6 +350,37 @@ class Store {
  private:
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// One consistent read of a store: an LMDB read transaction. Every answer it
+// gives is of the same instant, whatever commits meanwhile.
+//
+// IMPORTANT (lifetime): a Snapshot must not outlive its Store. It holds an
+// LMDB reader slot and keeps the pages of its instant from being reused until
+// it is destroyed: keep it as short as one export.
+//
+// Thread safety: use it from one thread (the one that opened it).
+class Snapshot {
+ public:
+  Snapshot(Snapshot&&) noexcept;
+  Snapshot& operator=(Snapshot&&) noexcept;
+  ~Snapshot();
+
+  // As Store::Export, Store::ExportEtag, Store::SigningKeys and
+  // Store::LatestCursor, read from this snapshot.
+  Status Export(const ExportQuery& query, ExportSink& sink,
+                ExportStats* stats = nullptr) const;
+  Result<ExportValidator> ExportEtag(const ExportQuery& query) const;
+  Result<std::vector<std::string>> SigningKeys(std::string_view tracker_id,
+                                               Timestamp now) const;
+  Result<std::string> LatestCursor(std::string_view tracker_id) const;
+
+  struct State;
+
+ private:
+  friend class Store;
+  explicit Snapshot(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace libexport

@@ -1,6 +1,6 @@
 // The export endpoint on httplib: routing by string compare on the raw
-// request target, HMAC auth (hmac_auth.h), one Store::Export streamed into a
-// chunked response, metrics and the access log.
+// request target, HMAC auth (hmac_auth.h), one Snapshot's export streamed
+// into a chunked response, metrics and the access log.
 //
 // Decision order for POST /v1/recommender/pin/{T}/scopes/export, each step
 // answered before any byte of the export is produced:
@@ -13,8 +13,12 @@
 //   7. signature                                       -> 401
 //   8. Accept allows neither JSON nor NDJSON           -> 406
 //   9. query parameters (ParseExportQuery)             -> 422
-//  10. 200, streamed in the negotiated representation (format from Accept,
-//      content coding from Accept-Encoding, coded by Store::Export itself)
+//  10. If-None-Match names the export's ETag           -> 304, no body
+//  11. 200 with ETag and X-Libexport-Cursor, streamed in the negotiated
+//      representation (format from Accept, content coding from
+//      Accept-Encoding, coded by the export itself)
+// Steps 5-11 read one Snapshot: the key, the validator and the body are of
+// the same instant.
 #include "libexport/http/export_routes.h"
 
 #include <atomic>
@@ -33,6 +37,7 @@
 #include "libexport/store.h"
 #include "libexport/time.h"
 #include "request_parts.h"
+#include "routes_impl.h"
 #include "stream_sink.h"
 
 namespace libexport::http {
@@ -44,105 +49,7 @@ using libexport::http::AuthResult;
 
 namespace {
 
-constexpr std::string_view kJson = "application/json; charset=utf-8";
 constexpr std::string_view kPrefix = "/v1/recommender/pin/";
-constexpr std::string_view kSuffix = "/scopes/export";
-
-Timestamp ToTimestamp(std::chrono::system_clock::time_point tp) {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                tp.time_since_epoch())
-                .count();
-  int64_t s = ns / 1'000'000'000;
-  int64_t r = ns % 1'000'000'000;
-  if (r < 0) {
-    r += 1'000'000'000;
-    --s;
-  }
-  return Timestamp{s, static_cast<int32_t>(r)};
-}
-
-}  // namespace
-
-class ExportRoutes::Impl {
- public:
-  Impl(std::shared_ptr<libexport::Store> store, ExportRoutesOptions options)
-      : store_(std::move(store)), options_(std::move(options)) {
-    if (!options_.clock)
-      options_.clock = [] { return std::chrono::system_clock::now(); };
-  }
-
-  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req,
-                                            httplib::Response& res);
-  void HandleExportWithBody(const httplib::Request& req, httplib::Response& res,
-                            const httplib::ContentReader& reader);
-  void HandleException(const httplib::Request& req, httplib::Response& res);
-
-  struct Route {
-    bool matched = false;
-    std::string tracker_id;  // raw segment; may be invalid
-  };
-  static Route MatchExport(std::string_view path) {
-    Route r;
-    if (path.size() <= kPrefix.size() + kSuffix.size()) return r;
-    if (path.substr(0, kPrefix.size()) != kPrefix) return r;
-    if (path.substr(path.size() - kSuffix.size()) != kSuffix) return r;
-    std::string_view middle = path.substr(
-        kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-    if (middle.find('/') != std::string_view::npos) return r;
-    r.matched = true;
-    r.tracker_id = std::string(middle);
-    return r;
-  }
-
-  // Runs the export decision chain and, on success, sets up the stream.
-  void HandleExport(const httplib::Request& req, httplib::Response& res,
-                    const std::string& tracker_id,
-                    std::chrono::steady_clock::time_point start);
-
-  void Reply(const httplib::Request& req, httplib::Response& res,
-             std::string_view route, const std::string& tracker_id, int status,
-             std::string body, std::chrono::steady_clock::time_point start) {
-    res.status = status;
-    res.set_header("Cache-Control", "no-store");
-    // An unread body would be parsed as the next request: ask the client
-    // to close (httplib 0.11 cannot force it from a handler).
-    if (HasBody(req)) res.set_header("Connection", "close");
-    uint64_t bytes = body.size();
-    SetBody(req, res, std::move(body), kJson);
-    Finish(req, route, tracker_id, status, bytes, start, false);
-  }
-
-  void Finish(const httplib::Request& req, std::string_view route,
-              const std::string& tracker_id, int status, uint64_t bytes,
-              std::chrono::steady_clock::time_point start, bool aborted,
-              std::string abort_reason = {}) {
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
-    metrics_.Record(route, status, bytes, seconds);
-    if (options_.access_log) {
-      AccessLogEntry e;
-      e.method = req.method;
-      e.path = req.target;
-      e.tracker_id = tracker_id;
-      e.status = status;
-      e.bytes = bytes;
-      e.duration_ms = seconds * 1000.0;
-      e.aborted = aborted;
-      e.abort_reason = std::move(abort_reason);
-      options_.access_log(e);
-    }
-  }
-
-  std::shared_ptr<libexport::Store> store_;
-  ExportRoutesOptions options_;
-  HttpMetrics metrics_;
-  std::atomic<bool> shutting_down_{false};
-  std::atomic<int64_t> shutdown_deadline_ns_{0};  // steady_clock
-  std::atomic<int> active_streams_{0};
-};
-
-namespace {
 
 std::string NotFoundRouteBody(const httplib::Request& req) {
   return ErrorJson(
@@ -157,6 +64,9 @@ std::string NotFoundRouteBody(const httplib::Request& req) {
 // returned, so nothing may point at handler locals.
 struct StreamState {
   ExportRoutes::Impl* impl = nullptr;
+  // The snapshot the key, the validator and the body are read from; reset
+  // as soon as the body is written, to give the reader slot back.
+  std::optional<libexport::Snapshot> snapshot;
   libexport::ExportQuery query;
   std::chrono::steady_clock::time_point start;
   httplib::Request request_copy;  // method and target for the log
@@ -167,14 +77,69 @@ struct StreamState {
   libexport::ExportStats stats;
 };
 
+// Whether an If-None-Match header names `etag` (weak comparison, as RFC 9110
+// section 13.1.2 asks; "*" matches any current representation).
+bool NoneMatchHits(const std::vector<std::string_view>& headers,
+                   std::string_view etag) {
+  for (std::string_view h : headers) {
+    size_t pos = 0;
+    while (pos < h.size()) {
+      size_t comma = h.find(',', pos);
+      if (comma == std::string_view::npos) comma = h.size();
+      std::string_view tag = h.substr(pos, comma - pos);
+      while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t'))
+        tag.remove_prefix(1);
+      while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t'))
+        tag.remove_suffix(1);
+      if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+      if (tag == "*" || tag == etag) return true;
+      pos = comma + 1;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+libexport::Timestamp ToTimestamp(std::chrono::system_clock::time_point tp) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                tp.time_since_epoch())
+                .count();
+  int64_t s = ns / 1'000'000'000;
+  int64_t r = ns % 1'000'000'000;
+  if (r < 0) {
+    r += 1'000'000'000;
+    --s;
+  }
+  return Timestamp{s, static_cast<int32_t>(r)};
+}
+
+ExportRoutes::Impl::Route ExportRoutes::Impl::MatchRoute(
+    std::string_view path) {
+  Route r;
+  if (path.substr(0, kPrefix.size()) != kPrefix) return r;
+  std::string_view rest = path.substr(kPrefix.size());
+  for (std::string_view name : {"export", "changes"}) {
+    const std::string suffix = "/scopes/" + std::string(name);
+    if (rest.size() <= suffix.size() ||
+        rest.substr(rest.size() - suffix.size()) != suffix)
+      continue;
+    std::string_view middle = rest.substr(0, rest.size() - suffix.size());
+    if (middle.find('/') != std::string_view::npos) return r;
+    r.matched = true;
+    r.name = name;
+    r.tracker_id = std::string(middle);
+    return r;
+  }
+  return r;
+}
 
 httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
     const httplib::Request& req, httplib::Response& res) {
   using HR = httplib::Server::HandlerResponse;
   auto start = std::chrono::steady_clock::now();
   std::string_view path = PathOf(req.target);
-  Route route = MatchExport(path);
+  Route route = MatchRoute(path);
 
   bool is_health = options_.serve_health && path == "/healthz";
   bool is_metrics = options_.serve_metrics && path == "/metrics";
@@ -182,7 +147,7 @@ httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
       !options_.not_found_for_other_paths) {
     return HR::Unhandled;
   }
-  std::string_view route_name = route.matched ? "export"
+  std::string_view route_name = route.matched ? route.name
                                 : is_health   ? "healthz"
                                 : is_metrics  ? "metrics"
                                               : "not_found";
@@ -228,15 +193,19 @@ httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
   // here, the body left to the connection (drained or closed).
   if (req.method == "POST" && HasBody(req) && !req.is_multipart_form_data())
     return HR::Unhandled;
-  HandleExport(req, res, route.tracker_id, start);
+  if (route.name == "changes") {
+    HandleChanges(req, res, route, start);
+  } else {
+    HandleExport(req, res, route, start);
+  }
   return HR::Handled;
 }
 
-void ExportRoutes::Impl::HandleExportWithBody(
-    const httplib::Request& req, httplib::Response& res,
-    const httplib::ContentReader& reader) {
+void ExportRoutes::Impl::HandleWithBody(const httplib::Request& req,
+                                        httplib::Response& res,
+                                        const httplib::ContentReader& reader) {
   auto start = std::chrono::steady_clock::now();
-  Route route = MatchExport(PathOf(req.target));
+  Route route = MatchRoute(PathOf(req.target));
   if (!route.matched) {
     // The regex matched the decoded path but the raw one is not ours.
     Reply(req, res, "not_found", "", 404, NotFoundRouteBody(req), start);
@@ -249,50 +218,55 @@ void ExportRoutes::Impl::HandleExportWithBody(
     return received <= cap;
   });
   if (!ok && received > cap) {
-    Reply(req, res, "export", route.tracker_id, 413,
+    Reply(req, res, route.name, route.tracker_id, 413,
           ErrorJson(413, "payload_too_large",
-                    "the export takes no request body; at most " +
+                    "the route takes no request body; at most " +
                         std::to_string(cap) + " bytes are accepted"),
           start);
     res.set_header("Connection", "close");
     return;
   }
   if (!ok) {
-    Reply(req, res, "export", route.tracker_id, 400,
+    Reply(req, res, route.name, route.tracker_id, 400,
           ErrorJson(400, "bad_request", "the request body could not be read"),
           start);
     res.set_header("Connection", "close");
     return;
   }
-  HandleExport(req, res, route.tracker_id, start);
+  if (route.name == "changes") {
+    HandleChanges(req, res, route, start);
+  } else {
+    HandleExport(req, res, route, start);
+  }
 }
 
-void ExportRoutes::Impl::HandleExport(
-    const httplib::Request& req, httplib::Response& res,
-    const std::string& tracker_id,
-    std::chrono::steady_clock::time_point start) {
+bool ExportRoutes::Impl::Admit(const httplib::Request& req,
+                               httplib::Response& res, const Route& route,
+                               const libexport::Snapshot& snapshot,
+                               Timestamp now,
+                               std::chrono::steady_clock::time_point start) {
+  const std::string& tracker_id = route.tracker_id;
   if (shutting_down_) {
     res.set_header("Connection", "close");
-    Reply(req, res, "export", tracker_id, 503,
+    Reply(req, res, route.name, tracker_id, 503,
           ErrorJson(503, "shutting_down", "the server is shutting down"),
           start);
-    return;
+    return false;
   }
   if (req.method != "POST") {
     res.set_header("Allow", "POST");
-    Reply(req, res, "export", tracker_id, 405,
-          ErrorJson(405, "method_not_allowed",
-                    "the export route accepts POST only"),
+    Reply(req, res, route.name, tracker_id, 405,
+          ErrorJson(
+              405, "method_not_allowed",
+              "the " + std::string(route.name) + " route accepts POST only"),
           start);
-    return;
+    return false;
   }
   if (!libexport::IsValidTrackerId(tracker_id)) {
-    Reply(req, res, "export", tracker_id, 404,
+    Reply(req, res, route.name, tracker_id, 404,
           ErrorJson(404, "tracker_not_found", "no such tracker"), start);
-    return;
+    return false;
   }
-
-  Timestamp now = ToTimestamp(options_.clock());
   std::string path(PathOf(req.target));
   AuthInput input;
   input.method = req.method;
@@ -304,26 +278,43 @@ void ExportRoutes::Impl::HandleExport(
   AuthResult auth = libexport::http::PrecheckAuth(input, tracker_id, now, skew);
   if (auth.ok()) {
     libexport::Result<std::vector<std::string>> keys =
-        store_->SigningKeys(tracker_id, now);
+        snapshot.SigningKeys(tracker_id, now);
     if (!keys.ok()) {
       if (keys.status().code() == Status::Code::kNotFound) {
-        Reply(req, res, "export", tracker_id, 404,
+        Reply(req, res, route.name, tracker_id, 404,
               ErrorJson(404, "tracker_not_found",
                         "tracker '" + tracker_id + "' does not exist"),
               start);
       } else {
-        Reply(req, res, "export", tracker_id, 500,
+        Reply(req, res, route.name, tracker_id, 500,
               ErrorJson(500, "internal", "the store could not be read"), start);
       }
-      return;
+      return false;
     }
     auth = libexport::http::VerifySignature(input, std::move(auth), *keys);
   }
   if (!auth.ok()) {
-    Reply(req, res, "export", tracker_id, 401,
+    Reply(req, res, route.name, tracker_id, 401,
           UnauthorizedJson(auth, libexport::FormatHttpDate(now), skew), start);
+    return false;
+  }
+  return true;
+}
+
+void ExportRoutes::Impl::HandleExport(
+    const httplib::Request& req, httplib::Response& res, const Route& route,
+    std::chrono::steady_clock::time_point start) {
+  const std::string& tracker_id = route.tracker_id;
+  // One snapshot answers the key, the validator and the body.
+  libexport::Result<libexport::Snapshot> snapshot = store_->OpenSnapshot();
+  if (!snapshot.ok()) {
+    Reply(req, res, "export", tracker_id, 503,
+          ErrorJson(503, "unavailable", "the store could not be read"), start);
+    res.set_header("Retry-After", "1");
     return;
   }
+  Timestamp now = ToTimestamp(options_.clock());
+  if (!Admit(req, res, route, *snapshot, now, start)) return;
 
   // The representation is negotiated before the parameters are checked:
   // prune_report depends on the format.
@@ -355,19 +346,37 @@ void ExportRoutes::Impl::HandleExport(
     return;
   }
 
+  libexport::Result<libexport::ExportValidator> validator =
+      snapshot->ExportEtag(*query);
+  if (!validator.ok()) {
+    Reply(req, res, "export", tracker_id, 500,
+          ErrorJson(500, "internal", "the store could not be read"), start);
+    return;
+  }
+  res.set_header("ETag", validator->etag);
+  res.set_header("X-Libexport-Cursor", validator->cursor);
+  res.set_header("Cache-Control", "private, no-cache");
+  res.set_header("Vary", "Accept, Accept-Encoding");
+  if (NoneMatchHits(HeaderValues(req, "If-None-Match"), validator->etag)) {
+    res.status = 304;  // no body, no record read
+    if (HasBody(req)) res.set_header("Connection", "close");
+    Finish(req, "export", tracker_id, 304, 0, start, false);
+    return;
+  }
+
   // Decided: 200. From here on, an error can only cut the stream.
   auto state = std::make_shared<StreamState>();
   state->impl = this;
+  state->snapshot.emplace(std::move(snapshot).value());
   state->query = std::move(query).value();
   state->start = start;
   state->request_copy.method = req.method;
   state->request_copy.target = req.target;
   res.status = 200;
-  res.set_header("Cache-Control", "no-store");
-  // The bytes depend on both headers. cpp-httplib 0.11.4 never compresses
-  // these media types itself (it only does for an exact "application/json",
-  // text/* and a few others), so the coding is ours alone.
-  res.set_header("Vary", "Accept, Accept-Encoding");
+  // The bytes depend on Accept and Accept-Encoding (Vary, above).
+  // cpp-httplib 0.11.4 never compresses these media types itself (it only
+  // does for an exact "application/json", text/* and a few others), so the
+  // coding is ours alone.
   if (representation.coding != libexport::ContentCoding::kIdentity) {
     res.set_header(
         "Content-Encoding",
@@ -389,7 +398,9 @@ void ExportRoutes::Impl::HandleExport(
                        : std::chrono::steady_clock::time_point::max();
         DataSinkExportSink adapter(sink, cap, impl->shutting_down_,
                                    impl->shutdown_deadline_ns_);
-        Status st = impl->store_->Export(state->query, adapter, &state->stats);
+        Status st =
+            state->snapshot->Export(state->query, adapter, &state->stats);
+        state->snapshot.reset();
         bool ok = st.ok() && adapter.Flush();
         state->bytes = adapter.bytes_sent();
         if (!ok) {
@@ -404,6 +415,7 @@ void ExportRoutes::Impl::HandleExport(
       },
       [state](bool success) {
         Impl* impl = state->impl;
+        state->snapshot.reset();
         impl->active_streams_.fetch_sub(1);
         impl->metrics_.RecordPruned(state->stats.pins_pruned_expired,
                                     state->stats.pins_pruned_missing);
@@ -472,11 +484,12 @@ std::unique_ptr<ExportRoutes> MountExportRoutes(
   // Only export requests that carry a body reach this route (the
   // pre-routing handler answers the rest before httplib reads a body). The
   // pattern is bounded: libstdc++ regex recursion grows with the input.
-  server.Post(R"(/v1/recommender/pin/[A-Za-z0-9_-]{1,64}/scopes/export)",
-              [impl](const httplib::Request& req, httplib::Response& res,
-                     const httplib::ContentReader& reader) {
-                impl->HandleExportWithBody(req, res, reader);
-              });
+  server.Post(
+      R"(/v1/recommender/pin/[A-Za-z0-9_-]{1,64}/scopes/(export|changes))",
+      [impl](const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader& reader) {
+        impl->HandleWithBody(req, res, reader);
+      });
   server.set_exception_handler(
       [impl](const httplib::Request& req, httplib::Response& res,
              std::exception_ptr) { impl->HandleException(req, res); });

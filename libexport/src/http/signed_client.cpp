@@ -10,6 +10,10 @@ std::string ExportPath(std::string_view tracker_id) {
   return "/v1/recommender/pin/" + std::string(tracker_id) + "/scopes/export";
 }
 
+std::string ChangesPath(std::string_view tracker_id) {
+  return "/v1/recommender/pin/" + std::string(tracker_id) + "/scopes/changes";
+}
+
 std::string PercentEncode(std::string_view s) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -1,6 +1,9 @@
 // The export endpoint as routes a host mounts onto its own httplib::Server:
 //
-//   POST /v1/recommender/pin/{TRACKER_ID}/scopes/export   (HMAC, streamed)
+//   POST /v1/recommender/pin/{TRACKER_ID}/scopes/export   (HMAC, streamed;
+//        ETag and X-Libexport-Cursor; If-None-Match -> 304)
+//   POST /v1/recommender/pin/{TRACKER_ID}/scopes/changes  (HMAC; since,
+//        limit, wait: the change feed, a long poll with wait)
 //   GET  /healthz                                          (optional, no auth)
 //   GET  /metrics                                          (optional,
 //   Prometheus)
@@ -88,6 +91,12 @@ struct ExportRoutesOptions {
   // Called once per request the routes answer, after the last byte.
   // Default: none. Runs on a worker thread; must be thread-safe.
   std::function<void(const AccessLogEntry&)> access_log;
+
+  // Changes requests with `wait` that may be held at once, each holding a
+  // worker thread for up to `wait` seconds (at most 60); past it they get
+  // 503 with Retry-After. Keep it well below the server's thread count so
+  // that exports always find a worker. Default: 16.
+  int max_waiting_changes = 16;
 
   // Serve GET /healthz and GET /metrics. Default: true.
   bool serve_health = true;

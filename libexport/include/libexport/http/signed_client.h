@@ -11,6 +11,8 @@ namespace libexport::http {
 
 // "/v1/recommender/pin/<tracker>/scopes/export"
 std::string ExportPath(std::string_view tracker_id);
+// "/v1/recommender/pin/<tracker>/scopes/changes"
+std::string ChangesPath(std::string_view tracker_id);
 
 // RFC 3986 unreserved characters kept, every other byte %XX.
 std::string PercentEncode(std::string_view s);

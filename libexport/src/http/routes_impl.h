@@ -1,0 +1,115 @@
+// ExportRoutes::Impl: the state every route shares (store, options,
+// metrics, shutdown) and the steps they share (routing, the auth prelude,
+// replies and the access log). The export route is in export_routes.cpp,
+// the changes route in changes_route.cpp.
+#ifndef LIBEXPORT_SRC_HTTP_ROUTES_IMPL_H_
+#define LIBEXPORT_SRC_HTTP_ROUTES_IMPL_H_
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http_metrics.h"
+#include "libexport/http/export_routes.h"
+#include "libexport/store.h"
+#include "libexport/time.h"
+#include "request_parts.h"
+
+namespace libexport::http {
+
+inline constexpr std::string_view kJson = "application/json; charset=utf-8";
+
+libexport::Timestamp ToTimestamp(std::chrono::system_clock::time_point tp);
+
+class ExportRoutes::Impl {
+ public:
+  Impl(std::shared_ptr<libexport::Store> store, ExportRoutesOptions options)
+      : store_(std::move(store)), options_(std::move(options)) {
+    if (!options_.clock)
+      options_.clock = [] { return std::chrono::system_clock::now(); };
+  }
+
+  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req,
+                                            httplib::Response& res);
+  void HandleWithBody(const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader);
+  void HandleException(const httplib::Request& req, httplib::Response& res);
+
+  // POST /v1/recommender/pin/{T}/scopes/{export|changes}.
+  struct Route {
+    bool matched = false;
+    std::string_view name;   // "export" or "changes", for logs and metrics
+    std::string tracker_id;  // raw segment; may be invalid
+  };
+  static Route MatchRoute(std::string_view path);
+
+  // The steps every tracker route takes first: shutting down (503), method
+  // (405), tracker id (404), auth prechecks (401), tracker unknown (404),
+  // signature (401; the keys are read from `snapshot`). True when the
+  // request may go on; otherwise the reply is set.
+  bool Admit(const httplib::Request& req, httplib::Response& res,
+             const Route& route, const libexport::Snapshot& snapshot,
+             libexport::Timestamp now,
+             std::chrono::steady_clock::time_point start);
+
+  // Runs the export decision chain and, on success, sets up the stream.
+  void HandleExport(const httplib::Request& req, httplib::Response& res,
+                    const Route& route,
+                    std::chrono::steady_clock::time_point start);
+  // The changes feed (changes_route.cpp).
+  void HandleChanges(const httplib::Request& req, httplib::Response& res,
+                     const Route& route,
+                     std::chrono::steady_clock::time_point start);
+
+  void Reply(const httplib::Request& req, httplib::Response& res,
+             std::string_view route, const std::string& tracker_id, int status,
+             std::string body, std::chrono::steady_clock::time_point start,
+             std::string_view content_type = kJson) {
+    res.status = status;
+    if (!res.has_header("Cache-Control"))
+      res.set_header("Cache-Control", "no-store");
+    // An unread body would be parsed as the next request: ask the client
+    // to close (httplib 0.11 cannot force it from a handler).
+    if (HasBody(req)) res.set_header("Connection", "close");
+    uint64_t bytes = body.size();
+    SetBody(req, res, std::move(body), content_type);
+    Finish(req, route, tracker_id, status, bytes, start, false);
+  }
+
+  void Finish(const httplib::Request& req, std::string_view route,
+              const std::string& tracker_id, int status, uint64_t bytes,
+              std::chrono::steady_clock::time_point start, bool aborted,
+              std::string abort_reason = {}) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    metrics_.Record(route, status, bytes, seconds);
+    if (options_.access_log) {
+      AccessLogEntry e;
+      e.method = req.method;
+      e.path = req.target;
+      e.tracker_id = tracker_id;
+      e.status = status;
+      e.bytes = bytes;
+      e.duration_ms = seconds * 1000.0;
+      e.aborted = aborted;
+      e.abort_reason = std::move(abort_reason);
+      options_.access_log(e);
+    }
+  }
+
+  std::shared_ptr<libexport::Store> store_;
+  ExportRoutesOptions options_;
+  HttpMetrics metrics_;
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<int64_t> shutdown_deadline_ns_{0};  // steady_clock
+  std::atomic<int> active_streams_{0};
+  std::atomic<int> waiting_changes_{0};  // long polls holding a worker
+};
+
+}  // namespace libexport::http
+
+#endif  // LIBEXPORT_SRC_HTTP_ROUTES_IMPL_H_

@@ -1,0 +1,237 @@
+// Conditional exports (ETag, If-None-Match, X-Libexport-Cursor) and the
+// changes feed over real HTTP on an ephemeral loopback port.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "http_test_util.h"
+#include "libexport/http/signed_client.h"
+#include "shop_fixture.h"
+
+namespace libexport::testing {
+namespace {
+
+struct SyncServer {
+  explicit SyncServer(libexport::http::ExportRoutesOptions options = {},
+                      bool fixed_clock = true) {
+    REQUIRE_OK(store->AddTracker("shop", std::string("shop-key")));
+    LoadShopInto(*store);
+    server = std::make_unique<LiveServer>(store.store, options, fixed_clock);
+    client = std::make_unique<httplib::Client>(server->url());
+    client->set_read_timeout(30);
+  }
+  static void LoadShopInto(Store& s) {
+    for (auto in : {kIn1, kIn2, kIn3, kIn4, kIn5, kIn6})
+      REQUIRE_OK(s.Put("shop", in, Store::PutMode::kCreate, kNow));
+  }
+  TestStore store;
+  std::unique_ptr<LiveServer> server;
+  std::unique_ptr<httplib::Client> client;
+};
+
+httplib::Result Post(httplib::Client& client, const std::string& path,
+                     const std::string& query, httplib::Headers extra = {}) {
+  httplib::Headers h = SignedHeaders("shop", "shop-key", path);
+  for (auto& kv : extra) h.insert(kv);
+  return client.Post((path + query).c_str(), h, "", kJsonType);
+}
+
+const std::string kExport = libexport::http::ExportPath("shop");
+const std::string kChanges = libexport::http::ChangesPath("shop");
+
+TEST_CASE(
+    "an export carries an ETag and its cursor; If-None-Match with it is a 304 "
+    "without a body",
+    "[http][sync]") {
+  SyncServer s;
+  auto first = Post(*s.client, kExport, "?model=basket");
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  const std::string etag = first->get_header_value("ETag");
+  const std::string cursor = first->get_header_value("X-Libexport-Cursor");
+  REQUIRE(etag.size() > 2);
+  CHECK(etag.front() == '"');
+  auto cur = s.store->LatestCursor("shop");
+  REQUIRE_OK(cur);
+  CHECK(cursor == cur.value());
+  CHECK(first->get_header_value("Cache-Control") == "private, no-cache");
+
+  auto again =
+      Post(*s.client, kExport, "?model=basket", {{"If-None-Match", etag}});
+  REQUIRE(again);
+  CHECK(again->status == 304);
+  CHECK(again->body.empty());
+  CHECK(again->get_header_value("ETag") == etag);
+  CHECK(again->get_header_value("X-Libexport-Cursor") == cursor);
+  // A list, a weak form and "*" match too; another tag does not.
+  for (std::string inm : {"\"x\", " + etag, "W/" + etag, std::string("*")}) {
+    auto r =
+        Post(*s.client, kExport, "?model=basket", {{"If-None-Match", inm}});
+    REQUIRE(r);
+    INFO(inm);
+    CHECK(r->status == 304);
+  }
+  auto other = Post(*s.client, kExport, "?model=basket",
+                    {{"If-None-Match", "\"something-else\""}});
+  REQUIRE(other);
+  CHECK(other->status == 200);
+  CHECK(other->body == first->body);
+  // Another query is another ETag.
+  auto all = Post(*s.client, kExport, "", {{"If-None-Match", etag}});
+  REQUIRE(all);
+  CHECK(all->status == 200);
+  CHECK(all->get_header_value("ETag") != etag);
+  // A write changes it.
+  REQUIRE_OK(s.store->Delete("shop", "00000000-0000-4000-8000-000000000005"));
+  auto after =
+      Post(*s.client, kExport, "?model=basket", {{"If-None-Match", etag}});
+  REQUIRE(after);
+  CHECK(after->status == 200);
+  CHECK(after->body != first->body);
+}
+
+TEST_CASE("a 304 never hides a 401, 404 or 422", "[http][sync]") {
+  SyncServer s;
+  auto first = Post(*s.client, kExport, "");
+  REQUIRE(first);
+  const std::string etag = first->get_header_value("ETag");
+  httplib::Headers bad = SignedHeaders("shop", "wrong-key", kExport);
+  bad.insert({"If-None-Match", etag});
+  auto unauth = s.client->Post(kExport.c_str(), bad, "", kJsonType);
+  REQUIRE(unauth);
+  CHECK(unauth->status == 401);
+  auto invalid =
+      Post(*s.client, kExport, "?target_type=nope", {{"If-None-Match", "*"}});
+  REQUIRE(invalid);
+  CHECK(invalid->status == 422);
+}
+
+TEST_CASE(
+    "the changes route answers the feed, names bad parameters and says 410 for "
+    "a gone cursor",
+    "[http][sync]") {
+  SyncServer s;
+  auto feed = Post(*s.client, kChanges, "?limit=2");
+  REQUIRE(feed);
+  CHECK(feed->status == 200);
+  CHECK(feed->get_header_value("Content-Type") == kJsonType);
+  CHECK(feed->body.find("\"more\":true") != std::string::npos);
+  // The body is what the library writes for the same query.
+  ChangesQuery q;
+  q.tracker_id = "shop";
+  q.limit = 2;
+  StringSink sink;
+  ChangesResult result;
+  REQUIRE_OK(s.store->Changes(q, sink, &result));
+  CHECK(feed->body == sink.out);
+  CHECK(feed->get_header_value("X-Libexport-Cursor") == result.cursor);
+
+  for (const char* query :
+       {"?limit=0", "?limit=10001", "?limit=x", "?wait=61", "?wait=-1",
+        "?since=nope", "?since=1-1&since=1-2"}) {
+    auto r = Post(*s.client, kChanges, query);
+    REQUIRE(r);
+    INFO(query);
+    CHECK(r->status == 422);
+    CHECK(r->body.find("\"code\":\"invalid_parameter\"") != std::string::npos);
+  }
+  auto named = Post(*s.client, kChanges, "?limit=0");
+  REQUIRE(named);
+  CHECK(named->body.find("\"parameter\":\"limit\"") != std::string::npos);
+
+  auto gone = Post(*s.client, kChanges, "?since=1234-1");
+  REQUIRE(gone);
+  CHECK(gone->status == 410);
+  CHECK(gone->body.find("\"code\":\"cursor_expired\"") != std::string::npos);
+
+  httplib::Headers bad = SignedHeaders("shop", "wrong-key", kChanges);
+  auto unauth = s.client->Post(kChanges.c_str(), bad, "", kJsonType);
+  REQUIRE(unauth);
+  CHECK(unauth->status == 401);
+}
+
+TEST_CASE("a changes request with wait is answered soon after a commit",
+          "[http][sync][wait]") {
+  SyncServer s;
+  auto cursor = s.store->LatestCursor("shop");
+  REQUIRE_OK(cursor);
+  std::chrono::steady_clock::time_point committed;
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    committed = std::chrono::steady_clock::now();
+    REQUIRE_OK(s.store->Delete("shop", "00000000-0000-4000-8000-000000000001"));
+  });
+  auto r = Post(*s.client, kChanges, "?wait=20&since=" + cursor.value());
+  const auto answered = std::chrono::steady_clock::now();
+  writer.join();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body.find("\"op\":\"delete\"") != std::string::npos);
+  // Woken by the commit, not by the 20 s timeout (a generous bound: the
+  // wake-up itself takes microseconds).
+  CHECK(answered - committed < std::chrono::seconds(5));
+}
+
+TEST_CASE("waiting changes requests past the cap get 503 with Retry-After",
+          "[http][sync][wait]") {
+  libexport::http::ExportRoutesOptions options;
+  options.max_waiting_changes = 1;
+  SyncServer s(options);
+  auto cursor = s.store->LatestCursor("shop");
+  REQUIRE_OK(cursor);
+  std::thread waiter([&] {
+    httplib::Client c(s.server->url());
+    c.set_read_timeout(30);
+    auto r = Post(c, kChanges, "?wait=3&since=" + cursor.value());
+    REQUIRE(r);
+    CHECK(r->status == 200);  // the timeout: no change, an empty list
+    CHECK(r->body.find("\"changes\":[]") != std::string::npos);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto second = Post(*s.client, kChanges, "?wait=3&since=" + cursor.value());
+  waiter.join();
+  REQUIRE(second);
+  CHECK(second->status == 503);
+  CHECK(second->get_header_value("Retry-After") == "1");
+  CHECK(second->body.find("too_many_waiting") != std::string::npos);
+}
+
+TEST_CASE("the sync examples of docs/http_api.md run as written",
+          "[http][docs][curl][sync]") {
+  SyncServer s({}, /*fixed_clock=*/false);
+  const std::string here = __FILE__;
+  std::ifstream in(here.substr(0, here.rfind("/tests/")) + "/docs/http_api.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  const size_t begin = doc.find("<!-- sync-examples:begin -->");
+  const size_t end = doc.find("<!-- sync-examples:end -->");
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  std::vector<std::string> blocks;
+  for (size_t at = doc.find("```sh\n", begin); at < end;
+       at = doc.find("```sh\n", at)) {
+    const size_t close = doc.find("```", at + 6);
+    blocks.push_back(doc.substr(at + 6, close - at - 6));
+    at = close + 3;
+  }
+  REQUIRE(blocks.size() == 4);
+  const std::string prelude = "set -eo pipefail\nhost=\"" + s.server->url() +
+                              "\"\ntracker_id=shop\nprivate_key=shop-key\n" +
+                              blocks[0];
+  int status = 0;
+  CHECK(RunShell(prelude + blocks[1], &status) == "304");
+  CHECK(status == 0);
+  auto cursor = s.store->LatestCursor("shop");
+  REQUIRE_OK(cursor);
+  CHECK(RunShell(prelude + blocks[2], &status) ==
+        "{\"changes\":[],\"cursor\":\"" + cursor.value() +
+            "\",\"more\":false}");
+  CHECK(RunShell(prelude + blocks[3], &status) == "410");
+}
+
+}  // namespace
+}  // namespace libexport::testing
