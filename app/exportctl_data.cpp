@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "change_summary.h"
 #include "cli.h"
 #include "exportctl_commands.h"
 #include "libexport/compression.h"
@@ -106,7 +107,22 @@ struct ImportFlags {
   std::string file;
   std::string format;  // json, ndjson or empty (detected)
   std::string on_conflict = "raise";
+  bool replace = false;
+  bool dry_run = false;
+  bool verbose = false;
 };
+
+// "imported: +12 ~3 -5 (7 unchanged, 0 skipped)"; a dry run says what it
+// would do and counts the rejected records too.
+void PrintImportReport(Session& s, const ImportFlags& f,
+                       const ImportReport& report) {
+  s.out << (f.dry_run ? "dry run: " : "imported: ") << ChangeSummary(report)
+        << " (" << report.unchanged << " unchanged, " << report.skipped
+        << " skipped";
+  if (f.dry_run) s.out << ", " << report.error_count << " rejected";
+  s.out << ")" << (f.dry_run ? "; nothing changed" : "") << "\n";
+  if (f.verbose) PrintChangedIds(report, s.out);
+}
 
 int RunImport(Session& s, const ImportFlags& f) {
   ImportOptions options;
@@ -115,10 +131,12 @@ int RunImport(Session& s, const ImportFlags& f) {
   if (f.format == "ndjson") options.format = ImportFormat::kNdjson;
   if (f.on_conflict == "ignore") options.on_conflict = OnConflict::kIgnore;
   if (f.on_conflict == "override") options.on_conflict = OnConflict::kOverride;
+  options.replace = f.replace;
+  options.dry_run = f.dry_run;
   Input input(s, f.file);
   auto store = s.OpenStore(false);
   const bool tty = &s.err == &std::cerr && isatty(STDERR_FILENO);
-  if (tty) {
+  if (tty && !f.dry_run) {
     options.progress = [&s](size_t done, size_t total) {
       int pct = total ? static_cast<int>(done * 100 / total) : 100;
       std::string bar(pct / 4, '#');
@@ -129,9 +147,10 @@ int RunImport(Session& s, const ImportFlags& f) {
   }
   ImportReport report;
   Status st = store->Import(f.tracker, input.view(), options, &report);
-  if (tty) s.err << "\n";
+  if (tty && !f.dry_run) s.err << "\n";
   if (!st.ok()) {
-    s.err << "exportctl: import failed: " << st.message() << "\n";
+    s.err << "exportctl: import " << (f.dry_run ? "would fail" : "failed")
+          << ": " << st.message() << "\n";
     size_t shown = 0;
     for (const auto& e : report.errors) {
       if (++shown > 100) {
@@ -141,10 +160,10 @@ int RunImport(Session& s, const ImportFlags& f) {
       s.err << "  " << e.location << ": "
             << (e.field.empty() ? "" : e.field + ": ") << e.message << "\n";
     }
+    if (f.dry_run && report.error_count > 0) PrintImportReport(s, f, report);
     return kExitFailure;
   }
-  s.out << "imported " << report.inserted << " new, " << report.replaced
-        << " replaced, " << report.skipped << " skipped\n";
+  PrintImportReport(s, f, report);
   return kExitOk;
 }
 
@@ -219,6 +238,15 @@ void AddDataCommands(CLI::App& app, Session& s, Action* action) {
                    "(keep it) or override")
       ->capture_default_str()
       ->check(CLI::IsMember({"raise", "ignore", "override"}));
+  import->add_flag("--replace", imp->replace,
+                   "make the tracker's customizations exactly the file's: "
+                   "every id in FILE is written (whatever --on-conflict says), "
+                   "every stored id FILE lacks is deleted; one transaction");
+  import->add_flag("--dry-run", imp->dry_run,
+                   "change nothing; print what the import would do (+new "
+                   "~changed -removed) and the records it would reject");
+  import->add_flag("--verbose", imp->verbose,
+                   "also print the ids: + new, ~ changed, - removed");
   import->callback([&s, action, imp] {
     *action = [&s, imp] { return RunImport(s, *imp);
 };

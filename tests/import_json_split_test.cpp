@@ -104,11 +104,13 @@ TEST_CASE("index entries are appended only past the index's last key",
   TestStore s;
   REQUIRE_OK(s->AddTracker("t"));
   REQUIRE_OK(s->AddTracker("u"));  // sorts after t
-  auto doc = [](uint64_t from, uint64_t to) {
+  // `salt` changes the records' criteria: an override rewrites only records
+  // that differ from the stored ones.
+  auto doc = [](uint64_t from, uint64_t to, uint64_t salt = 0) {
     std::string out = "{\"results\":[";
     for (uint64_t n = from; n < to; ++n) {
       if (n > from) out += ",";
-      out += Record(n, R"({"n":)" + std::to_string(n % 7) + "}");
+      out += Record(n, R"({"n":)" + std::to_string((n + salt) % 7) + "}");
     }
     return out + "]}";
   };
@@ -122,7 +124,7 @@ TEST_CASE("index entries are appended only past the index's last key",
   REQUIRE_OK(st);
   ImportOptions override_opts =
       Opts(ImportFormat::kJson, OnConflict::kOverride);
-  REQUIRE_OK(s->Import("t", doc(100, 400), override_opts, &report));
+  REQUIRE_OK(s->Import("t", doc(100, 400, 1), override_opts, &report));
   CHECK(report.replaced == 300);
   for (const char* tracker : {"t", "u"}) {
     INFO(tracker);

@@ -71,6 +71,15 @@ struct ImportOptions {
   Timestamp now;
   // Called now and then while records are written (done, total). Optional.
   std::function<void(size_t done, size_t total)> progress;
+  // Replace: after the import the tracker's customizations are exactly the
+  // document's. Every id of the document is written whatever on_conflict
+  // says, and every stored id the document lacks is deleted, in the same
+  // transaction (a restore, or a mirror applying a full export).
+  bool replace = false;
+  // Dry run: change nothing; the report says what the import would insert,
+  // replace, leave unchanged, remove and reject (with the ids), and Import
+  // returns the status the import would return.
+  bool dry_run = false;
 };
 
 // One bad record of an import.
@@ -85,10 +94,20 @@ struct RecordError {
 // memory; error_count still counts every one.
 inline constexpr size_t kMaxReportedErrors = 1000;
 
+// How many ids each id list of an ImportReport keeps.
+inline constexpr size_t kMaxReportedIds = 1000;
+
+// What an import did (or, for a dry run, would do). A record byte-identical
+// to the stored one (created_at and updated_at included) is "unchanged": it
+// is not rewritten. On failure the counts are zero, except for a dry run.
 struct ImportReport {
   size_t inserted = 0;
-  size_t replaced = 0;  // on_conflict=override
-  size_t skipped = 0;   // on_conflict=ignore
+  size_t replaced = 0;   // stored and different: rewritten (override, replace)
+  size_t skipped = 0;    // stored, kept as it is (on_conflict=ignore)
+  size_t unchanged = 0;  // stored and byte-identical (override, replace)
+  size_t removed = 0;    // replace: stored, not in the document: deleted
+  // The first kMaxReportedIds ids of each kind, ascending.
+  std::vector<std::string> inserted_ids, replaced_ids, removed_ids;
   // The first kMaxReportedErrors bad records, in document order (duplicate
   // ids and conflicts after the records they follow); empty on success.
   std::vector<RecordError> errors;
@@ -270,11 +289,13 @@ class Store {
   // Imports a whole document in one transaction: all or nothing. Every record
   // is validated first; any bad record fails the import with InvalidArgument
   // (report->errors holds the first kMaxReportedErrors, error_count all of
-  // them), and nothing changes. A JSON document has exactly one "results"
-  // member (a second one is an InvalidArgument at "document"); its other
-  // top-level members are ignored.
-  // Errors: InvalidArgument, AlreadyExists (on_conflict=raise), NotFound
-  // (tracker), ResourceExhausted (map at max_map_size or disk full).
+  // them), and nothing changes. A record byte-identical to the stored one is
+  // not rewritten. options.replace deletes the stored records the document
+  // lacks; options.dry_run only reports (ImportOptions). A JSON document has
+  // exactly one "results" member (a second one is an InvalidArgument at
+  // "document"); its other top-level members are ignored. Errors:
+  // InvalidArgument, AlreadyExists (on_conflict=raise), NotFound (tracker),
+  // ResourceExhausted (map at max_map_size or disk full).
   Status Import(std::string_view tracker_id, std::string_view document,
                 const ImportOptions& options, ImportReport* report);
 
