@@ -22,26 +22,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-ensure_packages "${PACKAGES[@]}" nginx-light wrk
-cmake -S "$ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIBEXPORT_BUILD_APP=ON >/dev/null
-cmake --build "$build_dir" --target exportd exportctl >/dev/null
-exportd="$build_dir/app/exportd"
-exportctl="$build_dir/app/exportctl"
-
-tmp=$(mktemp -d /tmp/libexport-cond-bench-XXXXXX)
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-cpu_server="0" cpu_client="1"
-[ "$(nproc)" -lt 2 ] && cpu_client="0"
-port_d=$((20000 + RANDOM % 10000))
-port_n=$((port_d + 1))
+source "$(dirname "$0")/http_common.sh"
+http_bench_setup "$build_dir" cond-bench nginx-light wrk
 
 echo "== demo store: small 1000, large $customizations customizations" >&2
 declare -A key
@@ -54,10 +36,7 @@ key[large]=$("$exportctl" --store "$tmp/store" demo --tracker large \
 taskset -c $cpu_server "$exportd" --store "$tmp/store" --listen 127.0.0.1:$port_d \
   --threads 64 --max-clock-skew 600 --no-access-log >"$tmp/exportd.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$port_d/healthz" && break
-  sleep 0.1
-done
+wait_for_url "http://127.0.0.1:$port_d/healthz"
 
 ctype="application/json"
 date_h=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
@@ -96,10 +75,7 @@ http {
 CONF
 taskset -c $cpu_server nginx -c "$tmp/nginx.conf" -p "$tmp" &
 pids+=($!)
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$port_n/large.json" && break
-  sleep 0.1
-done
+wait_for_url "http://127.0.0.1:$port_n/large.json"
 nginx_etag=$(curl -s -I "http://127.0.0.1:$port_n/large.json" | tr -d '\r' |
   sed -n 's/^etag: //Ip')
 

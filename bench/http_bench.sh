@@ -21,26 +21,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-ensure_packages "${PACKAGES[@]}" nginx-light wrk hey
-cmake -S "$ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIBEXPORT_BUILD_APP=ON >/dev/null
-cmake --build "$build_dir" --target exportd exportctl
-exportd="$build_dir/app/exportd"
-exportctl="$build_dir/app/exportctl"
-
-tmp=$(mktemp -d /tmp/libexport-http-bench-XXXXXX)
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-cpu_server="0" cpu_client="1"
-[ "$(nproc)" -lt 2 ] && cpu_client="0"
-port_d=$((20000 + RANDOM % 10000))
-port_n=$((port_d + 1))
+source "$(dirname "$0")/http_common.sh"
+http_bench_setup "$build_dir" http-bench nginx-light wrk hey
 tracker=bench
 
 echo "== demo store: $customizations customizations" >&2
@@ -60,10 +42,7 @@ date_h=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
 sig=$(printf 'POST\n%s\n%s\n%s' "$ctype" "$date_h" "$path" |
   openssl dgst -sha256 -hmac "$key" -binary | base64)
 auth="ApiAuth $tracker:$sig"
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$port_d/" && break
-  sleep 0.1
-done
+wait_for_url "http://127.0.0.1:$port_d/"
 
 signed_curl() {  # QUERY OUTFILE
   curl -s -f -X POST -H "Content-Type: $ctype" -H "Date: $date_h" \
@@ -102,10 +81,7 @@ http {
 CONF
 taskset -c $cpu_server nginx -c "$tmp/nginx.conf" -p "$tmp" &
 pids+=($!)
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$port_n/small.json" && break
-  sleep 0.1
-done
+wait_for_url "http://127.0.0.1:$port_n/small.json"
 
 cat >"$tmp/post.lua" <<LUA
 wrk.method = "POST"
