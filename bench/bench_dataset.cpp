@@ -44,10 +44,10 @@ void Build(DataSet& d) {
   if (!d.reference.Build(d.ndjson, d.catalog, &d.error)) return;
 
   StoreOptions so;
-  // Room for the store (about 2x the NDJSON) without growing the map, and
-  // small enough for valgrind's address space (the gate runs this setup
-  // under callgrind; a 16 GiB map fails there with EINVAL).
-  so.initial_map_size =
+  // Room for the store (about 2x the NDJSON), and small enough for
+  // valgrind's address space (the gate runs this setup under callgrind; a
+  // 16 GiB map fails there with EINVAL).
+  so.max_map_size =
       std::max<uint64_t>(uint64_t{1} << 30, uint64_t{4} * d.ndjson.size());
   auto store = Store::Open(d.dir + "/store", so);
   if (!store.ok()) {

@@ -157,7 +157,9 @@ int RunImport() {
   const std::string dir = tmpl;
   int rc = 0;
   {
-    auto store = Store::Open(dir + "/store");
+    StoreOptions options;
+    options.max_map_size = uint64_t{1} << 30;  // valgrind cannot map 64 GiB
+    auto store = Store::Open(dir + "/store", options);
     if (!store.ok()) return Fail("Store::Open: " + store.status().ToString());
     Store& s = **store;
     if (auto key = s.AddTracker(kTrackerId, "bench-key"); !key.ok()) {

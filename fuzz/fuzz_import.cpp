@@ -36,7 +36,7 @@ struct Fixture {
     dir = mkdtemp(tmpl);
     StoreOptions options;
     options.sync = false;  // speed; durability is the crash test's job
-    options.initial_map_size = 8 << 20;
+    options.max_map_size = 64 << 20;
     auto opened = Store::Open(dir + "/store", options);
     FUZZ_CHECK(opened.ok(), opened.status().ToString());
     store = opened.value();

@@ -111,7 +111,7 @@ struct Fixture {
   static StoreOptions Options() {
     StoreOptions o;
     o.sync = false;
-    o.initial_map_size = 4 << 20;
+    o.max_map_size = 64 << 20;
     return o;
   }
 

@@ -379,71 +379,9 @@ TEST_CASE(
   CHECK(Snapshot(*s) == before);
 }
 
-TEST_CASE("a tiny initial map size still imports 100,000 records",
+TEST_CASE("a store at its max_map_size fails the import with ResourceExhausted",
           "[import][lmdb]") {
   StoreOptions options;
-  options.initial_map_size = 64 << 10;
-  options.sync = false;
-  TestStore s(options);
-  // Small records (~330 bytes, 33 MB in all) keep the test quick; the map
-  // still has to grow about ten times.
-  std::string doc;
-  doc.reserve(100000 * 340);
-  for (int i = 0; i < 100000; ++i) {
-    doc += SmallRecord(i);
-    doc += '\n';
-  }
-  std::vector<std::string> catalog;
-  for (int i = 0; i < 50; ++i)
-    catalog.push_back("/p/" + std::to_string(i) + "/");
-
-  REQUIRE_OK(s->AddTracker("bulk"));
-  REQUIRE_OK(s->AddCatalogItems("bulk", catalog));
-  ImportReport r = MustImport(*s, "bulk", doc, Opts(ImportFormat::kNdjson));
-  CHECK(r.inserted == 100000);
-  CHECK(s->map_size() > uint64_t{64} << 10);
-
-  auto trackers = s->ListTrackers();
-  REQUIRE_OK(trackers);
-  REQUIRE(trackers.value().size() == 1);
-  CHECK(trackers.value()[0].customizations == 100000);
-  CHECK(trackers.value()[0].catalog_items == 50);
-
-  // Counts lines without keeping the ~35 MB document.
-  class LineCounter : public ExportSink {
-   public:
-    bool Write(std::string_view chunk) override {
-      for (char c : chunk) lines += c == '\n';
-      return true;
-    }
-    size_t lines = 0;
-  } sink;
-  ExportStats stats;
-  auto x = Query("bulk");
-  x.remove_nonexisting_item_pins = true;
-  REQUIRE_OK(s->Export(x, sink, &stats));
-  CHECK(stats.records_matched == 100000);
-  CHECK(sink.lines == 100000 + 2);  // one line per record, plus the framing
-  // Record i pins /p/(i % 97)/; /p/50/ to /p/96/ are not in the catalog.
-  CHECK(stats.pins_pruned_missing == 48450);
-
-  auto one = s->Get("bulk", TestId(99999), kNow);
-  REQUIRE_OK(one);
-  CHECK(
-      one.value() ==
-      R"({"id":"00000000-0000-4000-8000-00000001869f","model":"bulk","target_type":"item","target_identity":"/t/99999/","tags":["bulk"],"pin_definitions":[{"position":1,"pin_type":"item","pin_identity":"/p/89/","is_block_pin":false,"is_bundle_pin":false}],"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","available":true})");
-
-  VerifyReport verify;
-  REQUIRE_OK(s->Verify("bulk", &verify));
-  CHECK(verify.problems.empty());
-  CHECK(verify.records == 100000);
-}
-
-TEST_CASE(
-    "a map that cannot grow enough fails the import with ResourceExhausted",
-    "[import][lmdb]") {
-  StoreOptions options;
-  options.initial_map_size = 256 << 10;
   options.max_map_size = 1 << 20;
   options.sync = false;
   TestStore s(options);

@@ -73,10 +73,12 @@ Result<std::shared_ptr<Store>> Store::Open(const std::string& path,
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_env_create", rc);
   mdb_env_set_maxdbs(impl->env, 16);
   mdb_env_set_maxreaders(impl->env, options.max_readers);
-  uint64_t initial =
-      std::min(std::max<uint64_t>(options.initial_map_size, 64 << 10),
-               std::max<uint64_t>(options.max_map_size, 64 << 10));
-  rc = mdb_env_set_mapsize(impl->env, initial);
+  // The whole map at once: address space, not memory or disk (the file
+  // grows with the data). Every process that uses the defaults maps the same
+  // size, so none ever has to adopt another's (MDB_MAP_RESIZED), which
+  // could only happen with no transaction open in this process.
+  rc = mdb_env_set_mapsize(impl->env,
+                           std::max<uint64_t>(options.max_map_size, 64 << 10));
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_env_set_mapsize", rc);
   // MDB_NOTLS: read txns belong to their MDB_txn, not to a thread, so
   // server worker pools and streaming exports may hold several.

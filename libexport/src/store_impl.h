@@ -42,7 +42,8 @@ class Store::Impl {
 
   // A read transaction with the resize lock held shared: the map may only
   // be resized while this process has no transaction (lmdb.h,
-  // mdb_env_set_mapsize).
+  // mdb_env_set_mapsize), and this process never waits for that
+  // (AdoptMapSize).
   class ReadTxn {
    public:
     MDB_txn* get() const { return txn_.get(); }
@@ -54,9 +55,10 @@ class Store::Impl {
   };
   Status BeginRead(ReadTxn* out) const;
 
-  // Runs `fn` in a write transaction and commits. On MDB_MAP_FULL (from a put
-  // or from the commit) the transaction is thrown away, the map doubles (up
-  // to options.max_map_size) and `fn` runs again from the start, so `fn`
+  // Runs `fn` in a write transaction and commits. MDB_MAP_FULL (from a put
+  // or from the commit: the store reached max_map_size, mapped whole at
+  // open) is ResourceExhausted and nothing is written. `fn` may run again
+  // from the start (after adopting another process's larger map), so it
   // must only write through its txn. Writers are serialized.
   Status Write(const std::function<Status(MDB_txn*)>& fn);
 
@@ -128,13 +130,13 @@ class Store::Impl {
 
  private:
   friend class Store;
-  Status Grow();
+  Status AdoptMapSize() const;
   mutable std::shared_mutex resize_mu_;
   std::mutex write_mu_;
   std::atomic<uint64_t> commits_{0};
   mutable std::mutex commit_mu_;
   mutable std::condition_variable commit_cv_;
-  std::atomic<uint64_t> map_size_{0};
+  mutable std::atomic<uint64_t> map_size_{0};
 };
 
 }  // namespace libexport

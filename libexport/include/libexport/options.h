@@ -25,14 +25,15 @@ struct StoreOptions {
 
   // --- performance and limits ---
 
-  // The initial LMDB map size in bytes: address space, not disk. The file
-  // grows as data is written; the map grows automatically (doubling, redoing
-  // the write) when a write hits MDB_MAP_FULL. Default: 1 GiB. A tiny value
-  // works, at the cost of a few grow-and-redo cycles on the first big import.
-  uint64_t initial_map_size = uint64_t{1} << 30;
-
-  // The map never grows past this; a write that needs more fails with
-  // ResourceExhausted and changes nothing. Default: 64 GiB.
+  // The store's size limit: the LMDB map, mapped whole when the store
+  // opens. It is address space, not memory or disk (the file grows with the
+  // data), so a large value costs nothing on a 64-bit system; a write that
+  // needs more fails with ResourceExhausted and changes nothing. Every
+  // process that opens the store should use the same value: one that maps
+  // it larger makes the others adopt the new size, which LMDB allows only
+  // while a process has no transaction open, so until a moment without one
+  // their requests fail with IOError ("retry") instead of waiting.
+  // Default: 64 GiB.
   uint64_t max_map_size = uint64_t{64} << 30;
 
   // LMDB reader slots: concurrent read transactions across every process

@@ -3,7 +3,10 @@
 //
 // Thread safety: a Store is safe to use from any number of threads at once.
 // Exports run concurrently, each in its own read transaction (a consistent
-// snapshot); writes are serialized by LMDB and never block exports.
+// snapshot); writes are serialized by LMDB and never block exports. No read
+// ever waits on another transaction: the map is StoreOptions::max_map_size
+// from the open on and never grows under a reader. An ExportSink may call
+// back into the same Store (even write to it) without deadlock.
 //
 // One environment per path per process: Open() on a path that is already
 // open in this process returns the same Store (LMDB forbids opening one
@@ -363,7 +366,8 @@ class Store {
 
   // The directory this store lives in.
   const std::string& path() const;
-  // The current map size in bytes (grows with the data).
+  // The map size in bytes (StoreOptions::max_map_size, or a larger size
+  // another process mapped).
   uint64_t map_size() const;
 
   class Impl;
