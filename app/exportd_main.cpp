@@ -9,11 +9,16 @@
 // handler) stops accepting, lets running exports finish until
 // --shutdown-grace, cuts the rest, and exits 0 once listen() has returned;
 // the Store is closed only then (workers joined).
+//
+// systemd: with NOTIFY_SOCKET set, READY=1 (and STATUS=listening on URL) is
+// sent once the ports listen, STOPPING=1 when a stop signal arrives
+// (deploy/exportd.service, Type=notify).
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 
 #include <algorithm>
 #include <chrono>
@@ -113,8 +118,11 @@ int Serve(httplib::Server& server, libexport::app::HardenedServer* hardened,
   options.install_pre_routing_handler = false;
   static std::mutex log_mu;
   if (config.access_log) {
-    options.access_log = [](const libexport::http::AccessLogEntry& e) {
-      std::string line = libexport::http::FormatAccessLogLine(e) + "\n";
+    const bool json = config.log_format == "json";
+    options.access_log = [json](const libexport::http::AccessLogEntry& e) {
+      std::string line = (json ? libexport::http::FormatAccessLogJson(e)
+                               : libexport::http::FormatAccessLogLine(e)) +
+                         "\n";
       std::lock_guard<std::mutex> lock(log_mu);
       std::fwrite(line.data(), 1, line.size(), stderr);
     };
@@ -173,6 +181,7 @@ int Serve(httplib::Server& server, libexport::app::HardenedServer* hardened,
     int sig = 0;
     sigwait(&set, &sig);
     if (sig == SIGINT || sig == SIGTERM) {
+      sd_notify(0, "STOPPING=1");
       std::cerr << "exportd: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
                 << ": stopping (running exports: " << routes->ActiveStreams()
                 << ", grace " << config.shutdown_grace << " s)\n";
@@ -203,6 +212,12 @@ int Serve(httplib::Server& server, libexport::app::HardenedServer* hardened,
               << health_port;
   }
   std::cout << std::endl;
+  // Under systemd (Type=notify; NOTIFY_SOCKET set), the unit is started once
+  // both ports accept connections: they listen since Bind. Without
+  // NOTIFY_SOCKET this does nothing.
+  const std::string ready = "READY=1\nSTATUS=listening on " + scheme + "://" +
+                            config.host + ":" + std::to_string(port);
+  sd_notify(0, ready.c_str());
   bool ok = server.listen_after_bind();
   if (!ok) {
     // listen failed without a signal: wake the signal thread ourselves.

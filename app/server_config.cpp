@@ -116,6 +116,11 @@ std::optional<int> ParseServerFlags(const std::vector<std::string>& args,
   key->check(CLI::ExistingFile)->needs(cert);
   app.add_flag("--access-log,!--no-access-log", c->access_log,
                "one line per request on stderr (default: on)");
+  app.add_option("--log-format", c->log_format,
+                 "the access log's lines: text (`TIME ADDR:PORT METHOD PATH "
+                 "key=value...`) or json (one object a line)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   app.footer(ExitCodesHelp(false) +
              "\nSettings come from, first to last: the flag, the --config "
              "file, the environment\n(EXPORTD_ and the flag's name in upper "

@@ -44,6 +44,9 @@ struct ServerConfig {
   std::string tls_cert;
   std::string tls_key;
   bool access_log = true;
+  // "text" (FormatAccessLogLine) or "json" (FormatAccessLogJson, one object
+  // a line).
+  std::string log_format = "text";
 };
 
 // Parses the words after the program name into `config`. Each setting comes

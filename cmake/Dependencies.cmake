@@ -17,6 +17,8 @@ endif()
 if(LIBEXPORT_BUILD_APP)
   # libcli11-dev (header-only) ships a CMake config: CLI11::CLI11.
   find_package(CLI11 CONFIG REQUIRED)
+  # libsystemd-dev: sd_notify, for exportd under systemd (Type=notify).
+  pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 endif()
 if(LIBEXPORT_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)

@@ -11,6 +11,7 @@ PACKAGES=(
   catch2 libbenchmark-dev libsqlite3-dev valgrind
   openssl curl ca-certificates python3 python3-jsonschema git clang-format
   nginx-light
+  libsystemd-dev prometheus
 )
 
 # Installs the packages that are missing; runs apt-get update only then.

@@ -146,6 +146,20 @@ struct AuditReport {
   uint64_t records_corrupt = 0;  // skipped
 };
 
+// What Stats() found: the size of the store and its reader table, for
+// monitoring (exportd's /metrics).
+struct StoreStats {
+  uint64_t map_size_bytes = 0;  // the map's current size (address space)
+  // Pages written so far, up to the last one (the high-water mark of
+  // data.mdb; pages freed by deletes are reused, not given back).
+  uint64_t used_bytes = 0;
+  uint64_t data_file_bytes = 0;  // data.mdb on disk
+  // Reader slots held by a read transaction of any process, of the
+  // StoreOptions::max_readers slots there are.
+  uint32_t reader_slots_used = 0;
+  uint32_t reader_slots_max = 0;
+};
+
 // What Verify() found. A healthy tracker has no problems.
 struct VerifyReport {
   uint64_t records = 0;
@@ -363,6 +377,10 @@ class Store {
   // Writes a consistent, compacted copy of the whole store into `dir`
   // (created if missing; must hold no store). Safe while the store is in use.
   Status Backup(const std::string& dir) const;
+
+  // Sizes of the map, the data file and the reader table, read without a
+  // transaction (cheap: for every /metrics scrape). Errors: IOError.
+  Status Stats(StoreStats* stats) const;
 
   // The directory this store lives in.
   const std::string& path() const;

@@ -36,8 +36,11 @@
 #include "libexport/query.h"
 #include "libexport/store.h"
 #include "libexport/time.h"
+#include "process_metrics.h"
+#include "request_id.h"
 #include "request_parts.h"
 #include "routes_impl.h"
+#include "store_metrics.h"
 #include "stream_sink.h"
 
 namespace libexport::http {
@@ -69,7 +72,9 @@ struct StreamState {
   std::optional<libexport::Snapshot> snapshot;
   libexport::ExportQuery query;
   std::chrono::steady_clock::time_point start;
-  httplib::Request request_copy;  // method and target for the log
+  // Method, target and client address for the log.
+  httplib::Request request_copy;
+  std::string request_id;
   bool started = false;
   bool finished = false;
   std::string abort_reason;
@@ -147,6 +152,8 @@ httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
       !options_.not_found_for_other_paths) {
     return HR::Unhandled;
   }
+  // Echoed on every answer of ours, errors included.
+  res.set_header("X-Request-Id", RequestIdOf(req));
   std::string_view route_name = route.matched ? route.name
                                 : is_health   ? "healthz"
                                 : is_metrics  ? "metrics"
@@ -176,10 +183,11 @@ httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
       if (shutting_down_) res.status = 503;
       SetBody(req, res, body, kJson);
     } else {
-      body = metrics_.Text(active_streams_.load());
+      body = MetricsText();
       SetBody(req, res, body, "text/plain; version=0.0.4; charset=utf-8");
     }
-    Finish(req, route_name, "", res.status, body.size(), start, false);
+    Finish(req, res.get_header_value("X-Request-Id"), route_name, "",
+           res.status, body.size(), start, false);
     return HR::Handled;
   }
   if (!route.matched) {
@@ -360,7 +368,8 @@ void ExportRoutes::Impl::HandleExport(
   if (NoneMatchHits(HeaderValues(req, "If-None-Match"), validator->etag)) {
     res.status = 304;  // no body, no record read
     if (HasBody(req)) res.set_header("Connection", "close");
-    Finish(req, "export", tracker_id, 304, 0, start, false);
+    Finish(req, res.get_header_value("X-Request-Id"), "export", tracker_id, 304,
+           0, start, false);
     return;
   }
 
@@ -372,6 +381,9 @@ void ExportRoutes::Impl::HandleExport(
   state->start = start;
   state->request_copy.method = req.method;
   state->request_copy.target = req.target;
+  state->request_copy.remote_addr = req.remote_addr;
+  state->request_copy.remote_port = req.remote_port;
+  state->request_id = res.get_header_value("X-Request-Id");
   res.status = 200;
   // The bytes depend on Accept and Accept-Encoding (Vary, above).
   // cpp-httplib 0.11.4 never compresses these media types itself (it only
@@ -419,24 +431,28 @@ void ExportRoutes::Impl::HandleExport(
         impl->active_streams_.fetch_sub(1);
         impl->metrics_.RecordPruned(state->stats.pins_pruned_expired,
                                     state->stats.pins_pruned_missing);
+        impl->metrics_.RecordCorrupt(state->stats.records_corrupt);
         bool aborted = !(success && state->finished);
-        if (aborted) impl->metrics_.RecordAbortedStream();
         if (aborted && state->abort_reason.empty()) {
           state->abort_reason = state->started ? "client_gone" : "not_started";
         }
-        impl->Finish(state->request_copy, "export", state->query.tracker_id,
-                     200, state->bytes, state->start, aborted,
-                     state->abort_reason);
+        if (aborted) impl->metrics_.RecordAbortedStream(state->abort_reason);
+        impl->Finish(state->request_copy, state->request_id, "export",
+                     state->query.tracker_id, 200, state->bytes, state->start,
+                     aborted, state->abort_reason);
       });
 }
 
 void ExportRoutes::Impl::HandleException(const httplib::Request& req,
                                          httplib::Response& res) {
   res.status = 500;
+  std::string request_id = res.get_header_value("X-Request-Id");
+  if (request_id.empty()) request_id = RequestIdOf(req);
   res.headers.clear();
+  res.set_header("X-Request-Id", request_id);
   res.set_content(ErrorJson(500, "internal", "internal server error"),
                   std::string(kJson));
-  Finish(req, "error", "", 500, res.body.size(),
+  Finish(req, request_id, "error", "", 500, res.body.size(),
          std::chrono::steady_clock::now(), false);
 }
 
@@ -451,9 +467,12 @@ httplib::Server::HandlerResponse ExportRoutes::PreRoute(
   return impl_->PreRoute(req, res);
 }
 
-std::string ExportRoutes::MetricsText() const {
-  return impl_->metrics_.Text(impl_->active_streams_.load());
+std::string ExportRoutes::Impl::MetricsText() const {
+  return metrics_.Text(active_streams_.load()) + StoreMetricsText(*store_) +
+         ProcessMetricsText();
 }
+
+std::string ExportRoutes::MetricsText() const { return impl_->MetricsText(); }
 
 void ExportRoutes::BeginShutdown(
     std::chrono::steady_clock::time_point deadline) {

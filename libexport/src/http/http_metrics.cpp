@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "libexport/version.h"
+#include "metrics_text.h"
 
 namespace libexport::http {
 namespace {
@@ -33,8 +34,19 @@ void HttpMetrics::RecordPruned(uint64_t expired, uint64_t nonexisting_item) {
   pruned_missing_.fetch_add(nonexisting_item, std::memory_order_relaxed);
 }
 
-void HttpMetrics::RecordAbortedStream() {
-  aborted_streams_.fetch_add(1, std::memory_order_relaxed);
+void HttpMetrics::RecordAbortedStream(std::string_view reason) {
+  static constexpr std::string_view kReasons[] = {"client_gone", "time_cap",
+                                                  "shutdown", "not_started"};
+  std::string_view label = "store_error";
+  for (std::string_view known : kReasons) {
+    if (reason == known) label = known;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++aborted_streams_[std::string(label)];
+}
+
+void HttpMetrics::RecordCorrupt(uint64_t records) {
+  records_corrupt_.fetch_add(records, std::memory_order_relaxed);
 }
 
 std::string HttpMetrics::Text(int active_streams) const {
@@ -72,12 +84,21 @@ std::string HttpMetrics::Text(int active_streams) const {
       "\n"
       "libexport_pins_pruned_total{reason=\"nonexisting_item\"} " +
       std::to_string(pruned_missing_.load()) + "\n";
-  out +=
-      "# HELP libexport_http_export_streams_aborted_total Exports cut short "
-      "(client gone, time cap, shutdown, store error).\n"
-      "# TYPE libexport_http_export_streams_aborted_total counter\n"
-      "libexport_http_export_streams_aborted_total " +
-      std::to_string(aborted_streams_.load()) + "\n";
+  AppendFamily(&out, "libexport_http_export_streams_aborted_total", "counter",
+               "Exports cut short, by reason (client_gone, time_cap, "
+               "shutdown, not_started, store_error).");
+  if (aborted_streams_.empty()) {
+    AppendSample(&out, "libexport_http_export_streams_aborted_total",
+                 "reason=\"client_gone\"", 0);
+  }
+  for (const auto& [reason, n] : aborted_streams_) {
+    AppendSample(&out, "libexport_http_export_streams_aborted_total",
+                 "reason=\"" + reason + "\"", static_cast<double>(n));
+  }
+  AppendMetric(&out, "libexport_export_records_corrupt_total", "counter",
+               "Stored records exports skipped because they did not decode "
+               "(run exportctl verify).",
+               static_cast<double>(records_corrupt_.load()));
   out +=
       "# HELP libexport_http_export_streams_active Exports streaming now.\n"
       "# TYPE libexport_http_export_streams_active gauge\n"

@@ -23,7 +23,12 @@ class HttpMetrics {
   void Record(std::string_view route, int status, uint64_t bytes,
               double seconds);
   void RecordPruned(uint64_t expired, uint64_t nonexisting_item);
-  void RecordAbortedStream();
+  // A stream cut short, by reason: "client_gone", "time_cap", "shutdown",
+  // "not_started"; any other reason (a store error's text) counts as
+  // "store_error", so the label has a bounded set of values.
+  void RecordAbortedStream(std::string_view reason);
+  // Stored records an export skipped because they did not decode.
+  void RecordCorrupt(uint64_t records);
   std::string Text(int active_streams) const;
 
   // Upper bounds of the latency buckets, in seconds (+Inf is implicit).
@@ -43,7 +48,8 @@ class HttpMetrics {
   std::atomic<uint64_t> bytes_out_{0};
   std::atomic<uint64_t> pruned_expired_{0};
   std::atomic<uint64_t> pruned_missing_{0};
-  std::atomic<uint64_t> aborted_streams_{0};
+  std::map<std::string, uint64_t> aborted_streams_;  // under mu_
+  std::atomic<uint64_t> records_corrupt_{0};
 };
 
 }  // namespace libexport::http

@@ -76,19 +76,25 @@ class ExportRoutes::Impl {
     if (HasBody(req)) res.set_header("Connection", "close");
     uint64_t bytes = body.size();
     SetBody(req, res, std::move(body), content_type);
-    Finish(req, route, tracker_id, status, bytes, start, false);
+    Finish(req, res.get_header_value("X-Request-Id"), route, tracker_id, status,
+           bytes, start, false);
   }
 
-  void Finish(const httplib::Request& req, std::string_view route,
-              const std::string& tracker_id, int status, uint64_t bytes,
-              std::chrono::steady_clock::time_point start, bool aborted,
-              std::string abort_reason = {}) {
+  // `request_id`: the X-Request-Id PreRoute set on the response.
+  void Finish(const httplib::Request& req, const std::string& request_id,
+              std::string_view route, const std::string& tracker_id, int status,
+              uint64_t bytes, std::chrono::steady_clock::time_point start,
+              bool aborted, std::string abort_reason = {}) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     metrics_.Record(route, status, bytes, seconds);
     if (options_.access_log) {
       AccessLogEntry e;
+      e.time = libexport::SystemNow();
+      e.remote_addr = req.remote_addr;
+      e.remote_port = req.remote_port;
+      e.request_id = request_id;
       e.method = req.method;
       e.path = req.target;
       e.tracker_id = tracker_id;
@@ -100,6 +106,9 @@ class ExportRoutes::Impl {
       options_.access_log(e);
     }
   }
+
+  // GET /metrics: the counters, the store's gauges, the process_* families.
+  std::string MetricsText() const;
 
   std::shared_ptr<libexport::Store> store_;
   ExportRoutesOptions options_;

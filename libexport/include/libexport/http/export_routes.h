@@ -42,6 +42,8 @@
 #include <memory>
 #include <string>
 
+#include "libexport/time.h"
+
 namespace libexport {
 class Store;
 }
@@ -51,6 +53,12 @@ namespace libexport::http {
 // One finished request, for the access log. Never carries headers, so never
 // the Authorization header or a signature.
 struct AccessLogEntry {
+  libexport::Timestamp time;  // when the answer was done (system clock)
+  std::string remote_addr;    // the client's address; empty when unknown
+  int remote_port = -1;
+  // The request's X-Request-Id when sane (at most 128 visible ASCII bytes),
+  // else one generated; the response carries it back in X-Request-Id.
+  std::string request_id;
   std::string method;
   std::string path;        // as sent, query included
   std::string tracker_id;  // from the path; empty for other routes
@@ -63,11 +71,19 @@ struct AccessLogEntry {
   std::string abort_reason;
 };
 
-// `method path tracker=T status=S bytes=B duration_ms=D[ aborted=REASON]`;
-// in method and path, control characters, spaces, '\\' and non-ASCII bytes
-// are written as \xHH (a request target cannot inject terminal escapes or
-// fake a line).
+// `TIME ADDR:PORT method path tracker=T status=S bytes=B duration_ms=D
+// request_id=ID[ aborted=REASON]`, TIME in RFC 3339 UTC with milliseconds,
+// "-" for what is unknown; in method and path, control characters, spaces,
+// '\\' and non-ASCII bytes are written as \xHH (a request target cannot
+// inject terminal escapes or fake a line).
 std::string FormatAccessLogLine(const AccessLogEntry& entry);
+
+// The same entry as one JSON object on one line (no newline):
+// {"time","remote_addr","remote_port","request_id","method","path",
+// "tracker","status","bytes","duration_ms"[,"abort_reason"]}; a string
+// that is empty or unknown is null. Method and path are escaped as in
+// the text line first, so the line is ASCII and always valid JSON.
+std::string FormatAccessLogJson(const AccessLogEntry& entry);
 
 struct ExportRoutesOptions {
   // Allowed distance between the request's Date and the server clock, in
