@@ -10,19 +10,45 @@
 namespace libexport::app {
 
 void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
-  auto verify_id = std::make_shared<std::string>();
+  struct VerifyFlags {
+    std::string tracker;
+    bool all = false;
+  };
+  auto vf = std::make_shared<VerifyFlags>();
   CLI::App* verify = app.add_subcommand(
       "verify", "check that a tracker's records and indexes agree");
-  verify->add_option("TRACKER", *verify_id, "the tracker id")->required();
-  verify->callback([&s, action, verify_id] {
-    *action = [&s, verify_id] {
-      VerifyReport report;
-      Session::Check(s.OpenStore(false)->Verify(*verify_id, &report));
-      s.out << "records=" << report.records
-            << " index_entries=" << report.index_entries
-            << " catalog_items=" << report.catalog_items << "\n";
-      for (const auto& p : report.problems) s.err << "problem: " << p << "\n";
-      if (!report.problems.empty()) return kExitFailure;
+  CLI::Option* verify_id =
+      verify->add_option("TRACKER", vf->tracker, "the tracker id");
+  CLI::Option* verify_all = verify->add_flag(
+      "--all", vf->all, "every tracker of the store, one line each");
+  verify_id->excludes(verify_all);
+  verify->callback([&s, action, vf] {
+    *action = [&s, vf] {
+      if (vf->tracker.empty() && !vf->all) {
+        throw UsageError{"verify: give a TRACKER or --all"};
+      }
+      auto store = s.OpenStore(false);
+      std::vector<std::string> ids = {vf->tracker};
+      if (vf->all) {
+        auto trackers = store->ListTrackers();
+        Session::Check(trackers.status());
+        ids.clear();
+        for (const TrackerInfo& t : *trackers) ids.push_back(t.tracker_id);
+      }
+      bool healthy = true;
+      for (const std::string& id : ids) {
+        VerifyReport report;
+        Session::Check(store->Verify(id, &report));
+        if (vf->all) s.out << id << ": ";
+        s.out << "records=" << report.records
+              << " index_entries=" << report.index_entries
+              << " catalog_items=" << report.catalog_items << "\n";
+        for (const auto& p : report.problems) {
+          s.err << "problem: " << (vf->all ? id + ": " : "") << p << "\n";
+        }
+        healthy = healthy && report.problems.empty();
+      }
+      if (!healthy) return kExitFailure;
       s.out << "ok\n";
       return kExitOk;
     };

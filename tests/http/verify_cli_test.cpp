@@ -1,0 +1,42 @@
+// exportctl verify --all: what the daily timer (deploy/exportctl-verify.*)
+// runs over the whole store.
+#include "program_test_util.h"
+
+namespace libexport::testing {
+
+TEST_CASE("exportctl verify --all checks every tracker, one line each",
+          "[cli][verify]") {
+  ShopDir shop;
+  const std::string store = "--store " + shop.store_dir();
+  Ran all = RunExportctl(store + " verify --all", shop.dir);
+  INFO(all.err);
+  CHECK(all.status == 0);
+  // Each line is the tracker's own `verify TRACKER` line (index_entries
+  // depends on the index layout, so it is compared, not spelt out).
+  Ran shop_only = RunExportctl(store + " verify shop", shop.dir);
+  Ran other_only = RunExportctl(store + " verify other", shop.dir);
+  REQUIRE(shop_only.out.starts_with("records=6 index_entries="));
+  REQUIRE(shop_only.out.ends_with(" catalog_items=3\nok\n"));
+  REQUIRE(other_only.out.starts_with("records=1 index_entries="));
+  REQUIRE(other_only.out.ends_with(" catalog_items=2\nok\n"));
+  auto first_line = [](const std::string& s) {
+    return s.substr(0, s.find('\n') + 1);
+  };
+  CHECK(all.out == "other: " + first_line(other_only.out) +
+                       "shop: " + first_line(shop_only.out) + "ok\n");
+}
+
+TEST_CASE("exportctl verify wants a tracker or --all, not both",
+          "[cli][verify]") {
+  ShopDir shop;
+  const std::string store = "--store " + shop.store_dir();
+  Ran none = RunExportctl(store + " verify", shop.dir);
+  CHECK(none.status == 2);
+  CHECK(none.err.find("give a TRACKER or --all") != std::string::npos);
+  Ran both = RunExportctl(store + " verify shop --all", shop.dir);
+  CHECK(both.status == 2);
+  CHECK(both.err.find("excludes") != std::string::npos);
+  CHECK(both.out.empty());
+}
+
+}  // namespace libexport::testing
