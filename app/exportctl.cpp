@@ -168,6 +168,9 @@ int RunExportctl(const std::vector<std::string>& args, std::istream& in,
   AddDataCommands(app, session, &action);
   AddStoreCommands(app, session, &action);
   AddRequestCommand(app, session, &action);
+  AddTrackerFileCommands(app, session, &action);
+  AddBackupCommands(app, session, &action);
+  AddDiffCommand(app, session, &action);
   app.footer(
       ExitCodesHelp(true) +
       "\nEvery flag can come from the environment instead: EXPORTCTL_ and "

@@ -50,6 +50,23 @@ void AddTrackerCommands(CLI::App& app, Session& session, Action* action);
 void AddDataCommands(CLI::App& app, Session& session, Action* action);
 void AddStoreCommands(CLI::App& app, Session& session, Action* action);
 void AddRequestCommand(CLI::App& app, Session& session, Action* action);
+// After AddTrackerCommands and AddDataCommands: adds to their groups.
+void AddTrackerFileCommands(CLI::App& app, Session& session, Action* action);
+void AddBackupCommands(CLI::App& app, Session& session, Action* action);
+void AddDiffCommand(CLI::App& app, Session& session, Action* action);
+
+// `exportctl import`: one document into a tracker, all or nothing; prints
+// what was imported, or the bad records on stderr. Returns the exit code.
+struct ImportFlags {
+  std::string tracker;
+  std::string file;
+  std::string format;  // json, ndjson or empty (detected)
+  std::string on_conflict = "raise";
+  bool replace = false;
+  bool dry_run = false;
+  bool verbose = false;
+};
+int RunImport(Session& session, const ImportFlags& flags);
 
 // A private key from --key KEY (seen by `ps` and the shell's history:
 // prefer the others), --key-file FILE or the environment variables

@@ -102,16 +102,6 @@ std::string Dashed(std::string s) {
   return s;
 }
 
-struct ImportFlags {
-  std::string tracker;
-  std::string file;
-  std::string format;  // json, ndjson or empty (detected)
-  std::string on_conflict = "raise";
-  bool replace = false;
-  bool dry_run = false;
-  bool verbose = false;
-};
-
 // "imported: +12 ~3 -5 (7 unchanged, 0 skipped)"; a dry run says what it
 // would do and counts the rejected records too.
 void PrintImportReport(Session& s, const ImportFlags& f,
@@ -123,6 +113,8 @@ void PrintImportReport(Session& s, const ImportFlags& f,
   s.out << ")" << (f.dry_run ? "; nothing changed" : "") << "\n";
   if (f.verbose) PrintChangedIds(report, s.out);
 }
+
+}  // namespace
 
 int RunImport(Session& s, const ImportFlags& f) {
   ImportOptions options;
@@ -166,6 +158,8 @@ int RunImport(Session& s, const ImportFlags& f) {
   PrintImportReport(s, f, report);
   return kExitOk;
 }
+
+namespace {
 
 struct ExportCommandFlags {
   std::string tracker;

@@ -1,6 +1,5 @@
-// exportctl verify, audit, backup, demo: the store as a whole.
+// exportctl verify, audit, demo: the store as a whole.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "cli.h"
@@ -109,30 +108,6 @@ void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
               << " stored records did not decode (run exportctl verify)\n";
       }
       s.CheckOutput();
-      return kExitOk;
-    };
-  });
-
-  auto backup_dir = std::make_shared<std::string>();
-  CLI::App* backup = app.add_subcommand(
-      "backup",
-      "write a consistent, compacted copy of the whole store into DIR (safe "
-      "while exportd serves)");
-  backup
-      ->add_option("DIR", *backup_dir, "a new directory; its parent must exist")
-      ->required();
-  backup->callback([&s, action, backup_dir] {
-    *action = [&s, backup_dir] {
-      namespace fs = std::filesystem;
-      fs::path parent = fs::path(*backup_dir).parent_path();
-      if (parent.empty()) parent = ".";
-      std::error_code ec;
-      if (!fs::is_directory(parent, ec)) {
-        throw Failure{"backup: the parent directory " + parent.string() +
-                      " does not exist (create it first)"};
-      }
-      Session::Check(s.OpenStore(false)->Backup(*backup_dir));
-      s.out << "backup written to " << *backup_dir << "\n";
       return kExitOk;
     };
   });

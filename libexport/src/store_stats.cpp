@@ -47,6 +47,12 @@ Status Store::Stats(StoreStats* out) const {
     return Status::IOError("cannot stat " + data + ": " + std::strerror(errno));
   }
   out->data_file_bytes = static_cast<uint64_t>(file.st_size);
+  Impl::ReadTxn txn;
+  LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
+  MDB_val k = internal::ToVal(std::string_view("format")), v;
+  int rc = mdb_get(txn.get(), impl_->meta, &k, &v);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(meta)", rc);
+  out->format = std::string(internal::ToView(v));
   return Status::Ok();
 }
 

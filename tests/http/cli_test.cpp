@@ -13,10 +13,6 @@
 namespace libexport::testing {
 namespace {
 
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // project(VERSION) and the configure-time commit, as CMake passed them.
 std::string ExpectedVersionLine(const std::string& program) {
   const std::string commit = LIBEXPORT_EXPECTED_COMMIT;
@@ -29,10 +25,28 @@ std::string ExpectedVersionLine(const std::string& program) {
 TEST_CASE("every exportctl command answers --help on stdout with exit 0",
           "[cli]") {
   TempDir dir;
-  for (const std::string command :
-       {"", "tracker", "tracker add", "tracker list", "tracker remove",
-        "import", "catalog", "catalog add", "catalog remove", "export",
-        "pinned-by", "verify", "backup", "demo", "request"}) {
+  for (const std::string command : {"",
+                                    "tracker",
+                                    "tracker add",
+                                    "tracker list",
+                                    "tracker remove",
+                                    "tracker key",
+                                    "tracker rotate-key",
+                                    "tracker export",
+                                    "tracker import",
+                                    "import",
+                                    "catalog",
+                                    "catalog add",
+                                    "catalog remove",
+                                    "catalog list",
+                                    "export",
+                                    "pinned-by",
+                                    "verify",
+                                    "audit",
+                                    "backup",
+                                    "diff",
+                                    "demo",
+                                    "request"}) {
     INFO(command);
     Ran r = RunExportctl(command + " --help", dir);
     CHECK(r.status == 0);

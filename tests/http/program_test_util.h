@@ -71,6 +71,11 @@ inline std::string Exportctl(const std::string& args, int* status) {
   return RunShell(std::string(EXPORTCTL_BIN) + " " + args, status);
 }
 
+// Whether `text` contains `part`.
+inline bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 // What a program run printed and returned.
 struct Ran {
   int status = -1;

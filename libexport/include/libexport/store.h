@@ -158,6 +158,8 @@ struct StoreStats {
   // StoreOptions::max_readers slots there are.
   uint32_t reader_slots_used = 0;
   uint32_t reader_slots_max = 0;
+  // The store's format line, as in its meta table ("libexport-store 1").
+  std::string format;
 };
 
 // What Verify() found. A healthy tracker has no problems.
@@ -332,6 +334,11 @@ class Store {
                             uint64_t* changed = nullptr);
   Result<bool> CatalogContains(std::string_view tracker_id,
                                std::string_view identity) const;
+  // Every identity of the tracker's catalog, sorted bytewise, from one
+  // snapshot. Memory: the whole catalog. Errors: NotFound (tracker),
+  // Corruption (a catalog value that does not decode), IOError.
+  Status ListCatalog(std::string_view tracker_id,
+                     std::vector<std::string>* identities) const;
 
   // -------------------------------------------------------------- trackers
 
@@ -378,8 +385,9 @@ class Store {
   // (created if missing; must hold no store). Safe while the store is in use.
   Status Backup(const std::string& dir) const;
 
-  // Sizes of the map, the data file and the reader table, read without a
-  // transaction (cheap: for every /metrics scrape). Errors: IOError.
+  // Sizes of the map, the data file and the reader table, and the format
+  // (one short read transaction: cheap enough for every /metrics scrape).
+  // Errors: IOError.
   Status Stats(StoreStats* stats) const;
 
   // The directory this store lives in.
