@@ -149,7 +149,7 @@ struct AuditReport {
 // What Stats() found: the size of the store and its reader table, for
 // monitoring (exportd's /metrics).
 struct StoreStats {
-  uint64_t map_size_bytes = 0;  // the map's current size (address space)
+  uint64_t map_size_bytes = 0;  // the map's size (address space, not disk)
   // Pages written so far, up to the last one (the high-water mark of
   // data.mdb; pages freed by deletes are reused, not given back).
   uint64_t used_bytes = 0;

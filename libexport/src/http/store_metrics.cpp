@@ -12,8 +12,8 @@ std::string StoreMetricsText(const Store& store) {
   StoreStats s;
   if (store.Stats(&s).ok()) {
     AppendMetric(&out, "libexport_store_map_size_bytes", "gauge",
-                 "The LMDB map's current size (address space; grows with the "
-                 "data).",
+                 "The LMDB map's size: address space reserved "
+                 "(StoreOptions::max_map_size), not disk.",
                  static_cast<double>(s.map_size_bytes));
     AppendMetric(&out, "libexport_store_used_bytes", "gauge",
                  "Pages written up to the last one (freed pages are reused, "
