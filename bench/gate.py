@@ -35,6 +35,11 @@ import time
 RISE_FAILS = 3.0  # percent
 FALL_REPORTED = 3.0  # percent
 REPEAT_TOLERANCE = 0.1  # percent between runs of one case
+# Cost rules between cases of one run: CASE may cost at most LIMIT times the
+# sum of PARTS. A repeated filter with two values walks the union of their
+# index lists; it must cost at most the two single-value exports plus 20%.
+RATIOS = [("export_brand_or_favorites", ("export_brand", "export_favorites"),
+           1.2)]
 
 
 def list_cases(driver):
@@ -187,6 +192,20 @@ def compare(baseline, counts, update=False):
     return lines, ok
 
 
+def ratio_checks(counts):
+    """Report lines of the RATIOS rules whose cases ran, and whether all hold."""
+    lines, ok = [], True
+    for name, parts, limit in RATIOS:
+        if name not in counts or any(p not in counts for p in parts):
+            continue
+        ratio = counts[name] / sum(counts[p] for p in parts)
+        good = ratio <= limit
+        ok = ok and good
+        lines.append("%s / (%s) = %.3f (at most %.2f): %s" % (
+            name, " + ".join(parts), ratio, limit, "ok" if good else "FAIL"))
+    return lines, ok
+
+
 def read_baseline(path):
     try:
         with open(path) as f:
@@ -256,12 +275,15 @@ def gate(args):
             json.dump(doc, f, indent=2)
             f.write("\n")
         lines, _ = compare(baseline, counts, update=True)
-        print("\n".join(lines))
+        ratio_lines, ratios_hold = ratio_checks(counts)
+        ok = ok and ratios_hold
+        print("\n".join(lines + ratio_lines))
         print("baseline written: " + args.baseline)
         return 0 if ok else 1
     lines, passed = compare(baseline, counts)
-    print("\n".join(lines))
-    ok = ok and passed
+    ratio_lines, ratios_hold = ratio_checks(counts)
+    print("\n".join(lines + ratio_lines))
+    ok = ok and passed and ratios_hold
     print("gate: " + ("PASS" if ok else "FAIL") +
           " (a rise of more than %g%% fails)" % RISE_FAILS)
     return 0 if ok else 1

@@ -146,6 +146,12 @@ Status ScanIndex(MDB_txn* txn, MDB_dbi index, MDB_dbi records, uint32_t tracker,
                  bool* stopped) {
   internal::IdUnion ids;
   LIBEXPORT_RETURN_IF_ERROR(ids.Open(txn, index, keys));
+  // One cursor for every lookup: ids come in key order, and a positioned
+  // cursor finds a key on its current leaf page without a descent from the
+  // root (the denser the ids, the more often).
+  internal::Cursor cursor;
+  int orc = cursor.Open(txn, records);
+  if (orc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", orc);
   internal::Uuid id;
   while (true) {
     Result<bool> have = ids.Next(&id);
@@ -153,9 +159,9 @@ Status ScanIndex(MDB_txn* txn, MDB_dbi index, MDB_dbi records, uint32_t tracker,
     if (!*have) return Status::Ok();
     auto rkey = internal::MakeRecordKey(tracker, id);
     MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
-    int grc = mdb_get(txn, records, &rk, &rv);
+    int grc = cursor.Get(&rk, &rv, MDB_SET);
     if (grc == MDB_NOTFOUND) continue;  // reported by Verify
-    if (grc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", grc);
+    if (grc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_get(records)", grc);
     Result<bool> more = w->Visit(ToView(rv));
     if (!more.ok()) return more.status();
     if (!*more) {
