@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "exportctl_commands.h"
+#include "libexport/compression.h"
 #include "libexport/http/signed_client.h"
 #include "libexport/time.h"
 
@@ -26,6 +27,16 @@ struct RequestFlags {
   bool show_key = false;
   bool insecure = false;
   std::string ca_cert;
+  std::string accept;           // sent as Accept when given
+  std::string accept_encoding;  // sent as Accept-Encoding when given
+  bool compressed = false;      // ask for zstd or gzip, write decoded bytes
+
+  // The Accept-Encoding to send, or "" for none.
+  std::string AcceptEncoding() const {
+    if (!accept_encoding.empty()) return accept_encoding;
+    return compressed ? kCompressedCodings : "";
+  }
+  static constexpr const char* kCompressedCodings = "zstd, gzip";
 };
 
 // A shell single-quoted word.
@@ -81,8 +92,17 @@ void PrintCurl(const RequestFlags& r, std::ostream& out) {
       << "signature=$(echo -n \"$string_to_sign\" | openssl dgst -sha256 "
          "-hmac \"$private_key\" -binary | base64)\n"
       << "curl " << (r.insecure ? "-k " : "")
-      << "-X POST \"${host}${full_path}\" \\\n"
-      << "  -H \"Content-Type: ${content_type}\" \\\n"
+      << (r.compressed ? "--compressed " : "")
+      << "-X POST \"${host}${full_path}\" \\\n";
+  if (!r.accept.empty()) {
+    out << "  -H " << ShellQuote("Accept: " + r.accept) << " \\\n";
+  }
+  // curl --compressed sends the codings it can decode by itself.
+  if (!r.accept_encoding.empty()) {
+    out << "  -H " << ShellQuote("Accept-Encoding: " + r.accept_encoding)
+        << " \\\n";
+  }
+  out << "  -H \"Content-Type: ${content_type}\" \\\n"
       << "  -H \"Date: ${date}\" \\\n"
       << "  -H \"Authorization: ApiAuth ${tracker_id}:${signature}\"\n";
 }
@@ -108,6 +128,16 @@ std::string Describe(httplib::Error e) {
     default:
       return httplib::to_string(e);
   }
+}
+
+// The coding a response's Content-Encoding names; nullopt for one we cannot
+// decode (or several codings stacked).
+std::optional<ContentCoding> CodingOfResponse(const httplib::Response& res) {
+  const std::string name = res.get_header_value("Content-Encoding");
+  if (name.empty() || name == "identity") return ContentCoding::kIdentity;
+  if (name == "gzip" || name == "x-gzip") return ContentCoding::kGzip;
+  if (name == "zstd") return ContentCoding::kZstd;
+  return std::nullopt;
 }
 
 // Only http and https: anything else would make httplib throw.
@@ -152,25 +182,70 @@ int RunRequest(Session& s, RequestFlags r) {
   if (r.insecure) client->enable_server_certificate_verification(false);
   if (!r.ca_cert.empty()) client->set_ca_cert_path(r.ca_cert);
 
+  // The body as sent: httplib would decode gzip on its own (and leave zstd
+  // alone); --compressed decodes both here instead.
+  client->set_decompress(false);
+
   httplib::Request req;
   req.method = "POST";
   req.path = path + QueryString(r);
   req.set_header("Content-Type", h.content_type);
   req.set_header("Date", h.date);
   req.set_header("Authorization", h.authorization);
+  if (!r.accept.empty()) req.set_header("Accept", r.accept);
+  if (!r.AcceptEncoding().empty()) {
+    req.set_header("Accept-Encoding", r.AcceptEncoding());
+  }
   int status = 0;
+  std::unique_ptr<StreamDecoder> decoder;
+  std::string coding_error;
   req.response_handler = [&](const httplib::Response& res) {
     status = res.status;
+    if (!r.compressed) return true;
+    std::optional<ContentCoding> coding = CodingOfResponse(res);
+    if (!coding) {
+      coding_error = "cannot decode Content-Encoding: " +
+                     res.get_header_value("Content-Encoding");
+      return false;
+    }
+    if (*coding == ContentCoding::kIdentity) return true;
+    auto made = StreamDecoder::Make(*coding);
+    if (!made.ok()) {
+      coding_error = made.status().message();
+      return false;
+    }
+    decoder = std::move(made).value();
     return true;
   };
+  auto body_stream = [&]() -> std::ostream& {
+    return status >= 200 && status < 300 ? s.out : s.err;
+  };
   req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-    std::ostream& to = status >= 200 && status < 300 ? s.out : s.err;
-    to.write(data, static_cast<std::streamsize>(n));
-    return static_cast<bool>(to);
+    std::ostream& to = body_stream();
+    auto write = [&to](std::string_view piece) {
+      to.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      return static_cast<bool>(to);
+    };
+    if (!decoder) return write(std::string_view(data, n));
+    Status st = decoder->Write(std::string_view(data, n), write);
+    if (!st.ok() && st.code() != Status::Code::kAborted) {
+      coding_error = st.message();
+    }
+    return st.ok();
   };
   httplib::Response res;
   httplib::Error e = httplib::Error::Success;
-  if (!client->send(req, res, e)) {
+  const bool sent = client->send(req, res, e);
+  if (sent && decoder) {
+    Status st = decoder->Finish();
+    if (!st.ok()) coding_error = st.message();
+  }
+  if (!coding_error.empty()) {
+    s.CheckOutput();
+    s.err << "\nexportctl request: --compressed: " << coding_error << "\n";
+    return kExitFailure;
+  }
+  if (!sent) {
     s.CheckOutput();  // a full stdout cancels the transfer
     s.err << "exportctl request: " << r.url << ": " << Describe(e) << "\n";
     return kExitUnreachable;
@@ -205,6 +280,16 @@ void AddRequestCommand(CLI::App& app, Session& s, Action* action) {
                     "do not verify the server's TLS certificate");
   request->add_option("--ca-cert", r->ca_cert,
                       "verify the server's certificate with this CA file");
+  request->add_option("--accept", r->accept,
+                      "send this Accept header, e.g. application/x-ndjson "
+                      "(one customization a line)");
+  request->add_option("--accept-encoding", r->accept_encoding,
+                      "send this Accept-Encoding header, e.g. zstd or gzip; "
+                      "the body is written as it arrives, coded (> "
+                      "backup.json.zst), unless --compressed");
+  request->add_flag("--compressed", r->compressed,
+                    "ask for a compressed body (Accept-Encoding: zstd, gzip, "
+                    "unless --accept-encoding) and write it decoded");
   request->footer(
       "\nExit codes: 0 a 2xx answer (body on stdout), 1 another status (body "
       "on stderr),\n2 usage error, 3 the request could not be sent or "

@@ -303,5 +303,62 @@ TEST_CASE("Decompress rejects truncated or foreign input and caps the output",
   CHECK(CodingOfFileName("backup.json") == ContentCoding::kIdentity);
 }
 
+TEST_CASE(
+    "StreamDecoder decodes an export given in pieces of any size, and names "
+    "a truncated or foreign stream",
+    "[compression]") {
+  TestStore s;
+  LoadShop(*s);
+  auto x = Query("shop");
+  const std::string plain = MustExport(*s, x);
+  for (ContentCoding coding : {ContentCoding::kGzip, ContentCoding::kZstd}) {
+    const std::string name(ContentCodingName(coding));
+    INFO(name);
+    x.representation.coding = coding;
+    const std::string coded = MustExport(*s, x);
+    // Byte by byte, in odd pieces, whole; two streams back to back too.
+    for (size_t piece : {size_t{1}, size_t{7}, size_t{4096}, coded.size()}) {
+      INFO(piece);
+      auto d = StreamDecoder::Make(coding);
+      REQUIRE_OK(d);
+      std::string out;
+      const std::string input = coded + coded;
+      for (size_t at = 0; at < input.size(); at += piece) {
+        REQUIRE_OK(
+            (*d)->Write(input.substr(at, piece), [&](std::string_view p) {
+              CHECK(p.size() <= 64 * 1024);
+              out.append(p);
+              return true;
+            }));
+      }
+      REQUIRE_OK((*d)->Finish());
+      CHECK(out == plain + plain);
+    }
+    auto keep = [](std::string_view) { return true; };
+    auto d = StreamDecoder::Make(coding);
+    REQUIRE_OK(d);
+    REQUIRE_OK((*d)->Write(coded.substr(0, coded.size() / 2), keep));
+    Status st = (*d)->Finish();
+    CHECK(st.code() == Status::Code::kInvalidArgument);
+    CHECK(st.message() == name + ": the input is truncated");
+    d = StreamDecoder::Make(coding);
+    REQUIRE_OK(d);
+    st = (*d)->Write("{\"results\":[]}", keep);
+    CHECK(st.code() == Status::Code::kInvalidArgument);
+    CHECK(st.message().rfind(name + ": ", 0) == 0);
+    // Nothing at all is a truncated stream, not an empty export.
+    d = StreamDecoder::Make(coding);
+    REQUIRE_OK(d);
+    CHECK((*d)->Finish().code() == Status::Code::kInvalidArgument);
+    // The receiver stops the decoding.
+    d = StreamDecoder::Make(coding);
+    REQUIRE_OK(d);
+    CHECK((*d)->Write(coded, [](std::string_view) { return false; }).code() ==
+          Status::Code::kAborted);
+  }
+  CHECK(StreamDecoder::Make(ContentCoding::kIdentity).status().code() ==
+        Status::Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace libexport::testing

@@ -140,83 +140,115 @@ Result<std::unique_ptr<CodingSink>> CodingSink::Make(ContentCoding coding,
 
 namespace {
 
-Status Grow(std::string* out, size_t* used, uint64_t max_output) {
-  if (*used < out->size()) return Status::Ok();
-  if (out->size() >= max_output) {
-    return Status::ResourceExhausted("the decompressed input is larger than " +
-                                     std::to_string(max_output) + " bytes");
-  }
-  uint64_t next = std::max<uint64_t>(out->size() * 2, 1 << 20);
-  out->resize(static_cast<size_t>(std::min<uint64_t>(next, max_output)));
-  return Status::Ok();
-}
+constexpr size_t kDecodeBufferSize = 64 << 10;
 
-Status Gunzip(std::string_view data, std::string* out, uint64_t max_output) {
-  z_stream z;
-  std::memset(&z, 0, sizeof z);
-  // 15 + 16: gzip only (a zlib stream is not a .gz file).
-  if (inflateInit2(&z, 15 + 16) != Z_OK) {
-    return Status::Internal("inflateInit2 failed");
+class GzipDecoder : public StreamDecoder {
+ public:
+  ~GzipDecoder() override {
+    if (started_) inflateEnd(&z_);
   }
-  size_t used = 0;
-  out->clear();
-  Status st;
-  while (st.ok()) {
-    if (z.avail_in == 0 && !data.empty()) {  // avail_in is 32 bits wide
-      const size_t n = std::min<size_t>(data.size(), 1u << 30);
-      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-      z.avail_in = static_cast<uInt>(n);
-      data.remove_prefix(n);
-    }
-    st = Grow(out, &used, max_output);
-    if (!st.ok()) break;
-    z.next_out = reinterpret_cast<Bytef*>(out->data() + used);
-    z.avail_out =
-        static_cast<uInt>(std::min<size_t>(out->size() - used, UINT32_MAX));
-    const size_t before = z.avail_out;
-    int rc = inflate(&z, Z_NO_FLUSH);
-    used += before - z.avail_out;
-    if (rc == Z_STREAM_END) {
-      if (z.avail_in == 0 && data.empty()) break;
-      inflateReset(&z);  // another member follows
-    } else if (rc == Z_BUF_ERROR && z.avail_in == 0 && data.empty()) {
-      st = Status::InvalidArgument("gzip: the input is truncated");
-    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      st = Status::InvalidArgument(std::string("gzip: ") +
-                                   (z.msg != nullptr ? z.msg : zError(rc)));
-    }
-  }
-  inflateEnd(&z);
-  out->resize(used);
-  return st;
-}
 
-Status Unzstd(std::string_view data, std::string* out, uint64_t max_output) {
-  ZSTD_DCtx* dctx = ZSTD_createDCtx();
-  if (dctx == nullptr) return Status::Internal("ZSTD_createDCtx failed");
-  ZSTD_inBuffer in{data.data(), data.size(), 0};
-  size_t used = 0, left = 1;
-  out->clear();
-  Status st;
-  while (st.ok() && (in.pos < in.size || left != 0)) {
-    st = Grow(out, &used, max_output);
-    if (!st.ok()) break;
-    ZSTD_outBuffer o{out->data(), out->size(), used};
-    const size_t in_before = in.pos;
-    left = ZSTD_decompressStream(dctx, &o, &in);
-    const bool progress = o.pos != used || in.pos != in_before;
-    used = o.pos;
-    if (ZSTD_isError(left)) {
-      st = Status::InvalidArgument(std::string("zstd: ") +
-                                   ZSTD_getErrorName(left));
-    } else if (!progress && in.pos == in.size && left != 0) {
-      st = Status::InvalidArgument("zstd: the input is truncated");
+  Status Start() {
+    std::memset(&z_, 0, sizeof z_);
+    // 15 + 16: gzip only (a zlib stream is not a .gz file).
+    if (inflateInit2(&z_, 15 + 16) != Z_OK) {
+      return Status::Internal("inflateInit2 failed");
+    }
+    started_ = true;
+    return Status::Ok();
+  }
+
+  Status Write(std::string_view coded, const Output& out) override {
+    while (!coded.empty()) {  // avail_in is 32 bits wide
+      const size_t n = std::min<size_t>(coded.size(), 1u << 30);
+      LIBEXPORT_RETURN_IF_ERROR(Run(coded.substr(0, n), out));
+      coded.remove_prefix(n);
+    }
+    return Status::Ok();
+  }
+
+  Status Finish() override {
+    if (!member_ended_) {
+      return Status::InvalidArgument("gzip: the input is truncated");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status Run(std::string_view coded, const Output& out) {
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(coded.data()));
+    z_.avail_in = static_cast<uInt>(coded.size());
+    while (true) {
+      if (member_ended_) {
+        if (z_.avail_in == 0) return Status::Ok();
+        inflateReset(&z_);  // another member follows
+        member_ended_ = false;
+      }
+      z_.next_out = reinterpret_cast<Bytef*>(buf_);
+      z_.avail_out = static_cast<uInt>(sizeof buf_);
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      const size_t produced = sizeof buf_ - z_.avail_out;
+      if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+        return Status::InvalidArgument(
+            std::string("gzip: ") + (z_.msg != nullptr ? z_.msg : zError(rc)));
+      }
+      if (produced > 0 && !out(std::string_view(buf_, produced))) {
+        return Status::Aborted("gzip: the decoded bytes were refused");
+      }
+      if (rc == Z_STREAM_END) {
+        member_ended_ = true;
+      } else if (rc == Z_BUF_ERROR || (z_.avail_in == 0 && z_.avail_out != 0)) {
+        return Status::Ok();  // everything given is consumed
+      }
     }
   }
-  ZSTD_freeDCtx(dctx);
-  out->resize(used);
-  return st;
-}
+
+  z_stream z_;
+  bool started_ = false;
+  bool member_ended_ = false;
+  char buf_[kDecodeBufferSize];
+};
+
+class ZstdDecoder : public StreamDecoder {
+ public:
+  ~ZstdDecoder() override { ZSTD_freeDCtx(dctx_); }
+
+  Status Start() {
+    dctx_ = ZSTD_createDCtx();
+    if (dctx_ == nullptr) return Status::Internal("ZSTD_createDCtx failed");
+    return Status::Ok();
+  }
+
+  Status Write(std::string_view coded, const Output& out) override {
+    ZSTD_inBuffer in{coded.data(), coded.size(), 0};
+    while (true) {
+      ZSTD_outBuffer o{buf_, sizeof buf_, 0};
+      const size_t left = ZSTD_decompressStream(dctx_, &o, &in);
+      if (ZSTD_isError(left)) {
+        return Status::InvalidArgument(std::string("zstd: ") +
+                                       ZSTD_getErrorName(left));
+      }
+      left_ = left;
+      if (o.pos > 0 && !out(std::string_view(buf_, o.pos))) {
+        return Status::Aborted("zstd: the decoded bytes were refused");
+      }
+      // A full buffer may leave decoded bytes inside zstd: ask again.
+      if (in.pos == in.size && o.pos < o.size) return Status::Ok();
+    }
+  }
+
+  Status Finish() override {
+    if (left_ != 0) {
+      return Status::InvalidArgument("zstd: the input is truncated");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  ZSTD_DCtx* dctx_ = nullptr;
+  size_t left_ = 1;  // 0 once a frame is complete and flushed
+  char buf_[kDecodeBufferSize];
+};
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
@@ -241,22 +273,47 @@ ContentCoding CodingOfData(std::string_view d) {
   return ContentCoding::kIdentity;
 }
 
+Result<std::unique_ptr<StreamDecoder>> StreamDecoder::Make(
+    ContentCoding coding) {
+  if (coding == ContentCoding::kGzip) {
+    auto d = std::make_unique<GzipDecoder>();
+    LIBEXPORT_RETURN_IF_ERROR(d->Start());
+    return std::unique_ptr<StreamDecoder>(std::move(d));
+  }
+  if (coding == ContentCoding::kZstd) {
+    auto d = std::make_unique<ZstdDecoder>();
+    LIBEXPORT_RETURN_IF_ERROR(d->Start());
+    return std::unique_ptr<StreamDecoder>(std::move(d));
+  }
+  return Status::InvalidArgument("identity needs no decoding");
+}
+
 Status Decompress(ContentCoding coding, std::string_view data, std::string* out,
                   uint64_t max_output) {
-  switch (coding) {
-    case ContentCoding::kGzip:
-      return Gunzip(data, out, max_output);
-    case ContentCoding::kZstd:
-      return Unzstd(data, out, max_output);
-    case ContentCoding::kIdentity:
-      break;
-  }
-  if (data.size() > max_output) {
-    return Status::ResourceExhausted("the input is larger than " +
+  out->clear();
+  auto too_large = [max_output](const char* what) {
+    return Status::ResourceExhausted(std::string(what) + " is larger than " +
                                      std::to_string(max_output) + " bytes");
+  };
+  if (coding == ContentCoding::kIdentity) {
+    if (data.size() > max_output) return too_large("the input");
+    out->assign(data);
+    return Status::Ok();
   }
-  out->assign(data);
-  return Status::Ok();
+  auto decoder = StreamDecoder::Make(coding);
+  if (!decoder.ok()) return decoder.status();
+  bool over = false;
+  Status st = (*decoder)->Write(data, [&](std::string_view piece) {
+    if (piece.size() > max_output - out->size()) {
+      over = true;
+      return false;
+    }
+    out->append(piece);
+    return true;
+  });
+  if (over) return too_large("the decompressed input");
+  LIBEXPORT_RETURN_IF_ERROR(st);
+  return (*decoder)->Finish();
 }
 
 }  // namespace libexport

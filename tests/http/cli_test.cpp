@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "libexport/compression.h"
 #include "program_test_util.h"
 
 namespace libexport::testing {
@@ -189,6 +190,108 @@ TEST_CASE("exportctl --store X request talks to the server", "[cli]") {
                        shop.dir);
   CHECK(r.status == 0);
   CHECK(Has(r.out, "00000000-0000-4000-8000-000000000006"));
+}
+
+namespace {
+
+// A shop store served by exportd, for comparing `exportctl request` with
+// `exportctl export` on the store itself.
+struct ServedShop {
+  ServedShop() : d(shop.store_dir(), shop.dir.Sub("exportd.log")) {}
+  // `exportctl export shop ARGS`, which must succeed.
+  std::string Export(const std::string& args = "") {
+    Ran r = RunExportctl("--store " + shop.store_dir() + " export shop " + args,
+                         shop.dir);
+    REQUIRE(r.status == 0);
+    return r.out;
+  }
+  // `exportctl request shop --url URL --key shop-key ARGS`.
+  Ran Request(const std::string& args) {
+    return RunExportctl(
+        "request shop --url " + d.url() + " --key shop-key " + args, shop.dir);
+  }
+  ShopDir shop;
+  Exportd d;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "exportctl request --accept application/x-ndjson prints the NDJSON export",
+    "[cli]") {
+  ServedShop s;
+  Ran r = s.Request("--accept application/x-ndjson");
+  CHECK(r.status == 0);
+  CHECK(r.out == s.Export("--format ndjson"));
+  CHECK(r.out.rfind("{\"id\":", 0) == 0);
+  // An Accept the server cannot satisfy: its 406 on stderr, exit 1.
+  r = s.Request("--accept text/html");
+  CHECK(r.status == 1);
+  CHECK(r.out.empty());
+  CHECK(Has(r.err, "not_acceptable"));
+  CHECK(Has(r.err, "HTTP 406"));
+}
+
+TEST_CASE(
+    "exportctl request --accept-encoding writes the coded body as it arrives",
+    "[cli]") {
+  ServedShop s;
+  for (ContentCoding coding : {ContentCoding::kZstd, ContentCoding::kGzip}) {
+    const std::string name(ContentCodingName(coding));
+    INFO(name);
+    Ran r = s.Request("--accept-encoding " + name);
+    CHECK(r.status == 0);
+    CHECK(CodingOfData(r.out) == coding);
+    std::string plain;
+    REQUIRE_OK(Decompress(coding, r.out, &plain));
+    CHECK(plain == s.Export());
+  }
+}
+
+TEST_CASE("exportctl request --compressed writes the decoded body", "[cli]") {
+  ServedShop s;
+  // Whatever the server picks (zstd for the default "zstd, gzip"), and an
+  // uncoded answer too.
+  for (const std::string accept_encoding : {"", "zstd", "gzip", "identity"}) {
+    INFO(accept_encoding);
+    Ran r = s.Request("--compressed" +
+                      (accept_encoding.empty()
+                           ? ""
+                           : " --accept-encoding " + accept_encoding));
+    CHECK(r.status == 0);
+    CHECK(r.err.empty());
+    CHECK(r.out == s.Export());
+  }
+  Ran r = s.Request(
+      "--compressed --accept application/x-ndjson --accept-encoding gzip");
+  CHECK(r.status == 0);
+  CHECK(r.out == s.Export("--format ndjson"));
+}
+
+TEST_CASE("exportctl request --print-curl carries --accept and the coding",
+          "[cli]") {
+  ServedShop s;
+  Ran script = s.Request(
+      "--show-key --print-curl --accept application/x-ndjson "
+      "--accept-encoding zstd");
+  REQUIRE(script.status == 0);
+  CHECK(Has(script.out, "-H 'Accept: application/x-ndjson'"));
+  CHECK(Has(script.out, "-H 'Accept-Encoding: zstd'"));
+  // The script, run, gets the zstd body of the NDJSON export.
+  int status = -1;
+  std::string out =
+      RunShell("set -o pipefail; (" + script.out + ") 2>/dev/null | zstd -d -c",
+               &status);
+  CHECK(status == 0);
+  CHECK(out == s.Export("--format ndjson"));
+  script = s.Request("--show-key --print-curl --compressed");
+  REQUIRE(script.status == 0);
+  CHECK(Has(script.out, "curl --compressed -X POST"));
+  // curl names the codings it decodes itself.
+  CHECK(!Has(script.out, "Accept-Encoding"));
+  out = RunShell("(" + script.out + ") 2>/dev/null", &status);
+  CHECK(status == 0);
+  CHECK(out == s.Export());
 }
 
 TEST_CASE("exportd reads its settings from --config FILE and EXPORTD_*",

@@ -13,12 +13,19 @@
 //
 // Memory per stream is bounded by those figures whatever the export's size.
 //
-// Thread safety: pure functions; each export has its own stream state.
+// Decoding: Decompress decodes a whole input in memory (exportctl import of
+// .gz / .zst files); StreamDecoder decodes a stream as its bytes arrive
+// (exportctl request --compressed), in bounded memory.
+//
+// Thread safety: the functions are pure; a StreamDecoder is used by one
+// thread at a time, and each export has its own stream state.
 #ifndef LIBEXPORT_COMPRESSION_H_
 #define LIBEXPORT_COMPRESSION_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -44,6 +51,35 @@ ContentCoding CodingOfData(std::string_view data);
 // says which), ResourceExhausted (the output would pass `max_output` bytes).
 Status Decompress(ContentCoding coding, std::string_view data, std::string* out,
                   uint64_t max_output = UINT64_MAX);
+
+// Decodes one gzip (any number of members) or zstd (any number of frames)
+// stream given in pieces, handing the decoded bytes to a callback in pieces
+// of at most 64 KiB. Memory: the coder's state (zlib's inflate state with a
+// 32 KiB window, about 40 KiB; zstd's window, as large as the frame asks,
+// up to zstd's default limit of 128 MiB: an export's frames ask for
+// 512 KiB) plus a 64 KiB buffer.
+class StreamDecoder {
+ public:
+  // Receives the next decoded bytes, valid only during the call; false
+  // stops the decoding.
+  using Output = std::function<bool(std::string_view decoded)>;
+
+  // A decoder of `coding` (gzip or zstd). Errors: InvalidArgument for
+  // identity (nothing to decode), Internal (the coder would not start, e.g.
+  // out of memory).
+  static Result<std::unique_ptr<StreamDecoder>> Make(ContentCoding coding);
+  virtual ~StreamDecoder() = default;
+
+  // Decodes the next bytes of the stream, calling `out` for what they
+  // decode to. Errors: InvalidArgument ("gzip: ..." / "zstd: ...": not valid
+  // data of the coding), Aborted (`out` returned false). After an error the
+  // decoder must not be used again.
+  virtual Status Write(std::string_view coded, const Output& out) = 0;
+  // The end of the input. Errors: InvalidArgument ("...: the input is
+  // truncated") when the last member or frame is incomplete, or no byte
+  // came at all.
+  virtual Status Finish() = 0;
+};
 
 }  // namespace libexport
 
