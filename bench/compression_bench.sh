@@ -4,7 +4,9 @@
 # turns, REPEAT times each (same run, same machine). For each coding: bytes
 # on the wire, the median wall time of a fetch, and the rate at which the
 # uncompressed bytes are delivered (uncompressed size / time), as a ratio
-# against identity. Prints a Markdown table.
+# against identity; and the same from exportd's own CPU time per fetch (the
+# sum over its threads of /proc/PID/task/*/schedstat, nanoseconds), which a
+# loaded machine disturbs far less than wall time. Prints a Markdown table.
 #   bench/compression_bench.sh [--build-dir DIR] [--customizations N] [--repeat R]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/common.sh"
@@ -68,11 +70,15 @@ zstd -q -d -c "$tmp/body.zst" | cmp -s - "$tmp/plain.json" || { echo "zstd body 
 gzip -d -c "$tmp/body.gz" | cmp -s - "$tmp/plain.json" || { echo "gzip body differs" >&2; exit 1; }
 plain=$(stat -c %s "$tmp/plain.json")
 
-declare -A times bytes
+cpu_ns() { cat /proc/"$pid"/task/*/schedstat | awk '{s += $1} END {printf "%.0f", s}'; }
+declare -A times bytes cpus
 for _ in $(seq "$repeat"); do
   for c in identity zstd gzip; do
+    c0=$(cpu_ns)
     read -r t b < <(fetch $c /dev/null)
+    c1=$(cpu_ns)
     times[$c]+="$t "
+    cpus[$c]+="$(((c1 - c0) / 1000)) "  # microseconds
     bytes[$c]=$b
   done
 done
@@ -84,11 +90,18 @@ echo "Machine: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- |
   "full export with both prunings, $plain bytes uncompressed; exportd on CPU $cpu_server," \
   "curl on CPU $cpu_client; median of $repeat fetches each, interleaved."
 echo
-echo "| coding | bytes on the wire | x fewer than identity | median time | uncompressed MB/s delivered | rate vs identity |"
-echo "|---|---|---|---|---|---|"
+echo "| coding | bytes on the wire | x fewer than identity | median time | uncompressed MB/s delivered | rate vs identity | exportd CPU per fetch (median) | rate vs identity, by exportd CPU |"
+echo "|---|---|---|---|---|---|---|---|"
 t0=$(echo "${times[identity]}" | median)
+u0=$(echo "${cpus[identity]}" | median)
 for c in identity zstd gzip; do
   t=$(echo "${times[$c]}" | median)
-  awk -v c=$c -v b="${bytes[$c]}" -v p="$plain" -v t="$t" -v t0="$t0" 'BEGIN{
-    printf "| %s | %d | %.1fx | %.3f s | %.0f | %.0f%% |\n", c, b, p/b, t, p/t/1e6, 100*t0/t }'
+  u=$(echo "${cpus[$c]}" | median)
+  awk -v c=$c -v b="${bytes[$c]}" -v p="$plain" -v t="$t" -v t0="$t0" -v u="$u" -v u0="$u0" 'BEGIN{
+    printf "| %s | %d | %.1fx | %.3f s | %.0f | %.0f%% | %.3f s | %.0f%% |\n",
+      c, b, p/b, t, p/t/1e6, 100*t0/t, u/1e6, 100*u0/u }'
+done
+echo
+for c in identity zstd gzip; do
+  echo "$c: wall s ${times[$c]}; exportd CPU us ${cpus[$c]}"
 done

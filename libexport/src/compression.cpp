@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "coding_sink.h"
 
@@ -75,11 +76,13 @@ class ZstdSink : public CodingSink {
   Status Start() {
     cctx_ = ZSTD_createCCtx();
     if (cctx_ == nullptr) return Status::Internal("ZSTD_createCCtx failed");
-    size_t rc =
-        ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, kZstdLevel);
-    if (ZSTD_isError(rc)) {
-      return Status::Internal(std::string("ZSTD_CCtx_setParameter: ") +
-                              ZSTD_getErrorName(rc));
+    for (auto [param, value] : {std::pair{ZSTD_c_compressionLevel, kZstdLevel},
+                                std::pair{ZSTD_c_hashLog, kZstdHashLog}}) {
+      size_t rc = ZSTD_CCtx_setParameter(cctx_, param, value);
+      if (ZSTD_isError(rc)) {
+        return Status::Internal(std::string("ZSTD_CCtx_setParameter: ") +
+                                ZSTD_getErrorName(rc));
+      }
     }
     return Status::Ok();
   }
