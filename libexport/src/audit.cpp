@@ -4,6 +4,7 @@
 #include <map>
 
 #include "catalog_set.h"
+#include "guard.h"
 #include "libexport/store.h"
 #include "lmdb_env.h"
 #include "record.h"
@@ -12,7 +13,7 @@
 namespace libexport {
 
 Status Store::Audit(std::string_view tracker_id, Timestamp at,
-                    size_t worst_count, AuditReport* report) const {
+                    size_t worst_count, AuditReport* report) const try {
   *report = AuditReport{};
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
@@ -89,6 +90,8 @@ Status Store::Audit(std::string_view tracker_id, Timestamp at,
   report->worst = std::move(worst);
   report->models.assign(models.begin(), models.end());
   return Status::Ok();
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

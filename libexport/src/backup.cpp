@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "guard.h"
 #include "libexport/store.h"
 #include "store_impl.h"
 
@@ -10,7 +11,7 @@ namespace libexport {
 
 using internal::LmdbStatus;
 
-Status Store::Backup(const std::string& dir) const {
+Status Store::Backup(const std::string& dir) const try {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -25,6 +26,8 @@ Status Store::Backup(const std::string& dir) const {
       "mdb_env_copy2", mdb_env_copy2(impl_->env, dir.c_str(), MDB_CP_COMPACT));
   if (st.ok()) ::chmod((fs::path(dir) / "data.mdb").c_str(), 0600);
   return st;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

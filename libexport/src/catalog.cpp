@@ -2,6 +2,7 @@
 // remove_nonexisting_item_pins prunes pins.
 #include <algorithm>
 
+#include "guard.h"
 #include "identity_list.h"
 #include "libexport/store.h"
 #include "store_impl.h"
@@ -46,7 +47,7 @@ std::vector<std::pair<internal::CatalogKey, const std::string*>> SortedKeys(
 
 Status Store::AddCatalogItems(std::string_view tracker_id,
                               const std::vector<std::string>& identities,
-                              uint64_t* changed) {
+                              uint64_t* changed) try {
   LIBEXPORT_RETURN_IF_ERROR(CheckIdentities(identities));
   uint64_t added = 0;
   Status st = impl_->Write([&](MDB_txn* txn) -> Status {
@@ -77,11 +78,13 @@ Status Store::AddCatalogItems(std::string_view tracker_id,
   });
   if (st.ok() && changed != nullptr) *changed = added;
   return st;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Status Store::RemoveCatalogItems(std::string_view tracker_id,
                                  const std::vector<std::string>& identities,
-                                 uint64_t* changed) {
+                                 uint64_t* changed) try {
   LIBEXPORT_RETURN_IF_ERROR(CheckIdentities(identities));
   uint64_t removed = 0;
   Status st = impl_->Write([&](MDB_txn* txn) -> Status {
@@ -113,10 +116,12 @@ Status Store::RemoveCatalogItems(std::string_view tracker_id,
   });
   if (st.ok() && changed != nullptr) *changed = removed;
   return st;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Result<bool> Store::CatalogContains(std::string_view tracker_id,
-                                    std::string_view identity) const {
+                                    std::string_view identity) const try {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   internal::TrackerEntry e;
@@ -127,6 +132,8 @@ Result<bool> Store::CatalogContains(std::string_view tracker_id,
   if (rc == MDB_NOTFOUND) return false;
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(catalog)", rc);
   return internal::IdentityListContains(ToView(v), identity);
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "guard.h"
 #include "history.h"
 #include "libexport/json_string.h"
 #include "libexport/store.h"
@@ -68,14 +69,16 @@ Result<std::string> Store::Impl::CursorIn(MDB_txn* txn,
   return internal::FormatCursor(tracker.generation, tracker.seq);
 }
 
-Result<std::string> Store::LatestCursor(std::string_view tracker_id) const {
+Result<std::string> Store::LatestCursor(std::string_view tracker_id) const try {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   return impl_->CursorIn(txn.get(), tracker_id);
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Status Store::Changes(const ChangesQuery& query, ExportSink& sink,
-                      ChangesResult* result) const {
+                      ChangesResult* result) const try {
   ChangesResult local;
   if (result == nullptr) result = &local;
   *result = ChangesResult{};
@@ -173,11 +176,13 @@ Status Store::Changes(const ChangesQuery& query, ExportSink& sink,
   flush(true);
   if (stopped) return Status::Aborted("the changes were stopped by their sink");
   return Status::Ok();
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Status Store::WaitForChanges(std::string_view tracker_id,
                              std::string_view since,
-                             std::chrono::milliseconds timeout) const {
+                             std::chrono::milliseconds timeout) const try {
   uint64_t generation = 0, seq = 0;
   if (!since.empty() && !internal::ParseCursor(since, &generation, &seq)) {
     return Status::InvalidArgument("not a cursor", "since");
@@ -202,6 +207,8 @@ Status Store::WaitForChanges(std::string_view tracker_id,
     impl_->WaitForCommit(
         commits, std::min(deadline, now + std::chrono::milliseconds(100)));
   }
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

@@ -10,6 +10,7 @@
 #include "catalog_set.h"
 #include "coding_sink.h"
 #include "filter.h"
+#include "guard.h"
 #include "id_union.h"
 #include "libexport/store.h"
 #include "planner.h"
@@ -174,10 +175,12 @@ Status ScanIndex(MDB_txn* txn, MDB_dbi index, MDB_dbi records, uint32_t tracker,
 }  // namespace
 
 Status Store::Export(const ExportQuery& query, ExportSink& sink,
-                     ExportStats* stats) const {
+                     ExportStats* stats) const try {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   return impl_->ExportIn(txn.get(), query, sink, stats);
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Status Store::Impl::ExportIn(MDB_txn* txn, const ExportQuery& query,
@@ -255,15 +258,17 @@ class StringSink : public ExportSink {
 }  // namespace
 
 Result<std::string> Store::ExportToString(const ExportQuery& query,
-                                          ExportStats* stats) const {
+                                          ExportStats* stats) const try {
   std::string out;
   StringSink sink(&out);
   LIBEXPORT_RETURN_IF_ERROR(Export(query, sink, stats));
   return out;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Result<std::string> Store::Get(std::string_view tracker_id, std::string_view id,
-                               Timestamp now) const {
+                               Timestamp now) const try {
   internal::Uuid uuid;
   if (!internal::ParseUuid(id, &uuid))
     return Status::InvalidArgument("not a UUID", "id");
@@ -292,10 +297,12 @@ Result<std::string> Store::Get(std::string_view tracker_id, std::string_view id,
   LIBEXPORT_RETURN_IF_ERROR(writer.Write(r, out.buffer()));
   out.Flush();
   return json;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Result<std::vector<std::string>> Store::FindPinning(
-    std::string_view tracker_id, std::string_view identity) const {
+    std::string_view tracker_id, std::string_view identity) const try {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   internal::TrackerEntry tracker;
@@ -330,6 +337,8 @@ Result<std::vector<std::string>> Store::FindPinning(
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
     return LmdbStatus("mdb_cursor_get", rc);
   return ids;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

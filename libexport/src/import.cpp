@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "guard.h"
 #include "import_document.h"
 #include "index.h"
 #include "libexport/store.h"
@@ -174,7 +175,7 @@ Status ConflictStatus(const ImportReport& report) {
 }  // namespace
 
 Status Store::Import(std::string_view tracker_id, std::string_view document,
-                     const ImportOptions& options, ImportReport* report) {
+                     const ImportOptions& options, ImportReport* report) try {
   ImportReport local;
   if (report == nullptr) report = &local;
   *report = ImportReport{};
@@ -263,6 +264,8 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
     report->error_count = error_count;
   }
   return st;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

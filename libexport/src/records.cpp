@@ -1,6 +1,7 @@
 // Single-record writes: a record and its index entries, put or deleted
 // together, each change reported to the tracker's history.
 #include "customization.h"
+#include "guard.h"
 #include "index.h"
 #include "libexport/store.h"
 #include "store_impl.h"
@@ -85,7 +86,7 @@ Status Store::Impl::DeleteRecord(MDB_txn* txn, internal::History* history,
 
 Result<std::string> Store::Put(std::string_view tracker_id,
                                std::string_view json, PutMode mode,
-                               Timestamp now) {
+                               Timestamp now) try {
   internal::EncodedRecord rec;
   LIBEXPORT_RETURN_IF_ERROR(internal::EncodeCustomizationJson(json, now, &rec));
   Status st = impl_->Write([&](MDB_txn* txn) -> Status {
@@ -111,9 +112,11 @@ Result<std::string> Store::Put(std::string_view tracker_id,
   });
   if (!st.ok()) return st;
   return internal::UuidToString(rec.id);
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
-Status Store::Delete(std::string_view tracker_id, std::string_view id) {
+Status Store::Delete(std::string_view tracker_id, std::string_view id) try {
   internal::Uuid uuid;
   if (!internal::ParseUuid(id, &uuid)) {
     return Status::InvalidArgument("not a UUID", "id");
@@ -125,6 +128,8 @@ Status Store::Delete(std::string_view tracker_id, std::string_view id) {
     LIBEXPORT_RETURN_IF_ERROR(impl_->DeleteRecord(txn, &history, uuid));
     return impl_->FinishHistory(txn, &history, tracker_id);
   });
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "guard.h"
 #include "migrate.h"
 #include "store_impl.h"
 
@@ -46,7 +47,7 @@ const std::string& Store::path() const { return impl_->path; }
 uint64_t Store::map_size() const { return impl_->map_size(); }
 
 Result<std::shared_ptr<Store>> Store::Open(const std::string& path,
-                                           const StoreOptions& options) {
+                                           const StoreOptions& options) try {
   namespace fs = std::filesystem;
   std::error_code ec;
   bool exists = fs::exists(fs::path(path) / "data.mdb", ec);
@@ -164,6 +165,8 @@ Result<std::shared_ptr<Store>> Store::Open(const std::string& path,
   std::shared_ptr<Store> store(new Store(std::move(impl)));
   Registry()[canonical] = store;
   return store;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

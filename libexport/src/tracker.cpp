@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "guard.h"
 #include "libexport/store.h"
 #include "store_impl.h"
 
@@ -165,7 +166,7 @@ Status Store::Impl::PutTracker(MDB_txn* txn, std::string_view id,
 }
 
 Result<std::string> Store::AddTracker(std::string_view tracker_id,
-                                      std::optional<std::string> key) {
+                                      std::optional<std::string> key) try {
   if (!IsValidTrackerId(tracker_id)) {
     return Status::InvalidArgument(
         "a tracker id is 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
@@ -200,9 +201,11 @@ Result<std::string> Store::AddTracker(std::string_view tracker_id,
   });
   if (!st.ok()) return st;
   return *key;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
-Status Store::RemoveTracker(std::string_view tracker_id) {
+Status Store::RemoveTracker(std::string_view tracker_id) try {
   return impl_->Write([&](MDB_txn* txn) -> Status {
     TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
@@ -218,19 +221,23 @@ Status Store::RemoveTracker(std::string_view tracker_id) {
     return LmdbStatus("mdb_del(trackers)",
                       mdb_del(txn, impl_->trackers, &k, nullptr));
   });
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
-Result<std::string> Store::TrackerKey(std::string_view tracker_id) const {
+Result<std::string> Store::TrackerKey(std::string_view tracker_id) const try {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   TrackerEntry e;
   LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn.get(), tracker_id, &e));
   return e.key;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
-Result<std::string> Store::RotateTrackerKey(std::string_view tracker_id,
-                                            std::optional<std::string> key,
-                                            Timestamp previous_valid_until) {
+Result<std::string> Store::RotateTrackerKey(
+    std::string_view tracker_id, std::optional<std::string> key,
+    Timestamp previous_valid_until) try {
   Result<std::string> chosen = ChosenOrGeneratedKey(std::move(key));
   if (!chosen.ok()) return chosen.status();
   key = std::move(chosen).value();
@@ -244,13 +251,17 @@ Result<std::string> Store::RotateTrackerKey(std::string_view tracker_id,
   });
   if (!st.ok()) return st;
   return *key;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Result<std::vector<std::string>> Store::SigningKeys(std::string_view tracker_id,
-                                                    Timestamp now) const {
+                                                    Timestamp now) const try {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   return impl_->SigningKeysIn(txn.get(), tracker_id, now);
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Result<std::vector<std::string>> Store::Impl::SigningKeysIn(
@@ -264,7 +275,7 @@ Result<std::vector<std::string>> Store::Impl::SigningKeysIn(
   return keys;
 }
 
-Result<std::vector<TrackerInfo>> Store::ListTrackers() const {
+Result<std::vector<TrackerInfo>> Store::ListTrackers() const try {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   std::vector<TrackerInfo> out;
@@ -283,6 +294,8 @@ Result<std::vector<TrackerInfo>> Store::ListTrackers() const {
   }
   if (rc != MDB_NOTFOUND) return LmdbStatus("mdb_cursor_get", rc);
   return out;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

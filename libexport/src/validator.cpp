@@ -2,6 +2,7 @@
 // the tracker's history and the query, without reading any customization.
 #include <cstdio>
 
+#include "guard.h"
 #include "history.h"
 #include "libexport/store.h"
 #include "store_impl.h"
@@ -62,10 +63,12 @@ Result<ExportValidator> Store::Impl::ExportEtagIn(
   return v;
 }
 
-Result<ExportValidator> Store::ExportEtag(const ExportQuery& query) const {
+Result<ExportValidator> Store::ExportEtag(const ExportQuery& query) const try {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   return impl_->ExportEtagIn(txn.get(), query);
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

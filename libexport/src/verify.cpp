@@ -2,6 +2,7 @@
 // records agree (exportctl verify; the crash tests run it after kill -9).
 #include <algorithm>
 
+#include "guard.h"
 #include "identity_list.h"
 #include "index.h"
 #include "libexport/store.h"
@@ -9,7 +10,8 @@
 
 namespace libexport {
 
-Status Store::Verify(std::string_view tracker_id, VerifyReport* report) const {
+Status Store::Verify(std::string_view tracker_id, VerifyReport* report) const
+    try {
   *report = VerifyReport{};
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
@@ -110,6 +112,8 @@ Status Store::Verify(std::string_view tracker_id, VerifyReport* report) const {
                                std::to_string(tracker.catalog_items));
   }
   return Status::Ok();
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

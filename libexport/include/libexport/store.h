@@ -12,6 +12,11 @@
 // open in this process returns the same Store (LMDB forbids opening one
 // environment twice in a process; see lmdb.h "Caveats").
 //
+// Errors: no exception leaves a Store or Snapshot method. One thrown inside
+// (std::bad_alloc, or one from a caller's ExportSink) becomes
+// ResourceExhausted ("out of memory") or Internal, and any transaction it
+// was in is aborted whole.
+//
 // Never use a Store in a child after fork(); exec is fine.
 #ifndef LIBEXPORT_STORE_H_
 #define LIBEXPORT_STORE_H_
@@ -42,7 +47,9 @@ class ExportSink {
   virtual ~ExportSink() = default;
   // Returns false to stop the export at once: Export then returns Aborted
   // and releases its transaction. Use it for a client that went away or a
-  // time cap.
+  // time cap. An exception thrown from Write stops it too: Export returns
+  // ResourceExhausted ("out of memory") for std::bad_alloc, Internal
+  // ("exception: " + what()) for anything else.
   virtual bool Write(std::string_view chunk) = 0;
 };
 

@@ -104,6 +104,53 @@ bool NoneMatchHits(const std::vector<std::string_view>& headers,
   return false;
 }
 
+// The provider's work: the export from the request's snapshot into the
+// chunked stream. False cuts the stream (httplib closes the connection).
+bool StreamExport(StreamState& state, httplib::DataSink& sink) {
+  if (state.started) {  // not expected: the first call finishes
+    sink.done();
+    return true;
+  }
+  state.started = true;
+  ExportRoutes::Impl* impl = state.impl;
+  auto cap = impl->options_.max_stream_time.count() > 0
+                 ? state.start + impl->options_.max_stream_time
+                 : std::chrono::steady_clock::time_point::max();
+  DataSinkExportSink adapter(sink, cap, impl->shutting_down_,
+                             impl->shutdown_deadline_ns_);
+  Status st = state.snapshot->Export(state.query, adapter, &state.stats);
+  state.snapshot.reset();
+  bool ok = st.ok() && adapter.Flush();
+  state.bytes = adapter.bytes_sent();
+  if (!ok) {
+    state.abort_reason = adapter.stop_reason() != nullptr
+                             ? adapter.stop_reason()
+                             : st.ToString();
+    return false;
+  }
+  state.finished = true;
+  sink.done();
+  return true;
+}
+
+// The releaser's work, once the response is over: metrics and the log.
+void FinishStream(StreamState& state, bool success) {
+  ExportRoutes::Impl* impl = state.impl;
+  state.snapshot.reset();
+  impl->active_streams_.fetch_sub(1);
+  impl->metrics_.RecordPruned(state.stats.pins_pruned_expired,
+                              state.stats.pins_pruned_missing);
+  impl->metrics_.RecordCorrupt(state.stats.records_corrupt);
+  bool aborted = !(success && state.finished);
+  if (aborted && state.abort_reason.empty()) {
+    state.abort_reason = state.started ? "client_gone" : "not_started";
+  }
+  if (aborted) impl->metrics_.RecordAbortedStream(state.abort_reason);
+  impl->Finish(state.request_copy, state.request_id, "export",
+               state.query.tracker_id, 200, state.bytes, state.start, aborted,
+               state.abort_reason);
+}
+
 }  // namespace
 
 libexport::Timestamp ToTimestamp(std::chrono::system_clock::time_point tp) {
@@ -399,47 +446,22 @@ void ExportRoutes::Impl::HandleExport(
   res.set_chunked_content_provider(
       std::string(libexport::MediaTypeOf(representation.format)),
       [state](size_t, httplib::DataSink& sink) -> bool {
-        if (state->started) {  // not expected: the first call finishes
-          sink.done();
-          return true;
+        // httplib calls providers outside its handler try-block: an
+        // exception here would end the process. It cuts the stream instead.
+        try {
+          return StreamExport(*state, sink);
+        } catch (...) {
+          state->snapshot.reset();
+          state->abort_reason = "internal";
+          return false;
         }
-        state->started = true;
-        Impl* impl = state->impl;
-        auto cap = impl->options_.max_stream_time.count() > 0
-                       ? state->start + impl->options_.max_stream_time
-                       : std::chrono::steady_clock::time_point::max();
-        DataSinkExportSink adapter(sink, cap, impl->shutting_down_,
-                                   impl->shutdown_deadline_ns_);
-        Status st =
-            state->snapshot->Export(state->query, adapter, &state->stats);
-        state->snapshot.reset();
-        bool ok = st.ok() && adapter.Flush();
-        state->bytes = adapter.bytes_sent();
-        if (!ok) {
-          state->abort_reason = adapter.stop_reason() != nullptr
-                                    ? adapter.stop_reason()
-                                    : st.ToString();
-          return false;  // httplib closes the connection
-        }
-        state->finished = true;
-        sink.done();
-        return true;
       },
-      [state](bool success) {
-        Impl* impl = state->impl;
-        state->snapshot.reset();
-        impl->active_streams_.fetch_sub(1);
-        impl->metrics_.RecordPruned(state->stats.pins_pruned_expired,
-                                    state->stats.pins_pruned_missing);
-        impl->metrics_.RecordCorrupt(state->stats.records_corrupt);
-        bool aborted = !(success && state->finished);
-        if (aborted && state->abort_reason.empty()) {
-          state->abort_reason = state->started ? "client_gone" : "not_started";
+      [state](bool success) noexcept {
+        try {
+          FinishStream(*state, success);
+        } catch (...) {
+          // Nothing left to tell: the access log itself failed.
         }
-        if (aborted) impl->metrics_.RecordAbortedStream(state->abort_reason);
-        impl->Finish(state->request_copy, state->request_id, "export",
-                     state->query.tracker_id, 200, state->bytes, state->start,
-                     aborted, state->abort_reason);
       });
 }
 
