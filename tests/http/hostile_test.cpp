@@ -104,9 +104,15 @@ TEST_CASE("slowloris clients do not starve others while workers remain",
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // One keep-alive client: a new connection per request could find the
+  // previous one's worker still closing, and 6 + 2 is the cap (a regression
+  // of this test under load, not of the server).
+  httplib::Client client(s.server->url());
+  client.set_read_timeout(5, 0);
   for (int i = 0; i < 5; ++i) {
     auto start = std::chrono::steady_clock::now();
-    auto res = s.Signed(SignedHeaders("shop", "shop-key", kPath));
+    auto res = client.Post(
+        kPath.c_str(), SignedHeaders("shop", "shop-key", kPath), "", kJsonType);
     REQUIRE(res);
     CHECK(res->status == 200);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));

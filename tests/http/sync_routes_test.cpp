@@ -93,6 +93,37 @@ TEST_CASE(
   CHECK(after->body != first->body);
 }
 
+// The value of one sample of the routes' /metrics text.
+std::string Sample(const LiveServer& server, const std::string& name) {
+  const std::string text = server.routes->MetricsText();
+  const size_t at = text.find("\n" + name + " ");
+  REQUIRE(at != std::string::npos);
+  const size_t begin = at + name.size() + 2;
+  return text.substr(begin, text.find('\n', begin) - begin);
+}
+
+TEST_CASE("a 304 reads no stored record, a 200 reads them", "[http][sync]") {
+  SyncServer s;
+  const std::string metric = "libexport_export_records_scanned_total";
+  auto first = Post(*s.client, kExport, "");
+  REQUIRE(first);
+  REQUIRE(first->status == 200);
+  const std::string etag = first->get_header_value("ETag");
+  s.server->log.WaitFor(1);
+  CHECK(Sample(*s.server, metric) == "6");
+  for (int i = 0; i < 5; ++i) {
+    auto r = Post(*s.client, kExport, "", {{"If-None-Match", etag}});
+    REQUIRE(r);
+    CHECK(r->status == 304);
+  }
+  s.server->log.WaitFor(6);
+  CHECK(Sample(*s.server, metric) == "6");
+  auto again = Post(*s.client, kExport, "");
+  REQUIRE(again);
+  s.server->log.WaitFor(7);
+  CHECK(Sample(*s.server, metric) == "12");
+}
+
 TEST_CASE("a 304 never hides a 401, 404 or 422", "[http][sync]") {
   SyncServer s;
   auto first = Post(*s.client, kExport, "");

@@ -140,6 +140,7 @@ void FinishStream(StreamState& state, bool success) {
   impl->active_streams_.fetch_sub(1);
   impl->metrics_.RecordPruned(state.stats.pins_pruned_expired,
                               state.stats.pins_pruned_missing);
+  impl->metrics_.RecordScanned(state.stats.records_scanned);
   impl->metrics_.RecordCorrupt(state.stats.records_corrupt);
   bool aborted = !(success && state.finished);
   if (aborted && state.abort_reason.empty()) {

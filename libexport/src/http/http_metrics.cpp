@@ -45,6 +45,10 @@ void HttpMetrics::RecordAbortedStream(std::string_view reason) {
   ++aborted_streams_[std::string(label)];
 }
 
+void HttpMetrics::RecordScanned(uint64_t records) {
+  records_scanned_.fetch_add(records, std::memory_order_relaxed);
+}
+
 void HttpMetrics::RecordCorrupt(uint64_t records) {
   records_corrupt_.fetch_add(records, std::memory_order_relaxed);
 }
@@ -95,6 +99,9 @@ std::string HttpMetrics::Text(int active_streams) const {
     AppendSample(&out, "libexport_http_export_streams_aborted_total",
                  "reason=\"" + reason + "\"", static_cast<double>(n));
   }
+  AppendMetric(&out, "libexport_export_records_scanned_total", "counter",
+               "Stored records exports read (a 304 reads none).",
+               static_cast<double>(records_scanned_.load()));
   AppendMetric(&out, "libexport_export_records_corrupt_total", "counter",
                "Stored records exports skipped because they did not decode "
                "(run exportctl verify).",

@@ -29,6 +29,8 @@ class HttpMetrics {
   void RecordAbortedStream(std::string_view reason);
   // Stored records an export skipped because they did not decode.
   void RecordCorrupt(uint64_t records);
+  // Stored records an export read (ExportStats::records_scanned).
+  void RecordScanned(uint64_t records);
   std::string Text(int active_streams) const;
 
   // Upper bounds of the latency buckets, in seconds (+Inf is implicit).
@@ -50,6 +52,7 @@ class HttpMetrics {
   std::atomic<uint64_t> pruned_missing_{0};
   std::map<std::string, uint64_t> aborted_streams_;  // under mu_
   std::atomic<uint64_t> records_corrupt_{0};
+  std::atomic<uint64_t> records_scanned_{0};
 };
 
 }  // namespace libexport::http
