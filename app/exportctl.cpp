@@ -89,6 +89,15 @@ std::optional<std::string> KeyFlags::Get(const Session& s) const {
   return text;
 }
 
+std::string KeyFlags::Require(const Session& s) const {
+  std::optional<std::string> got = Get(s);
+  if (!got) {
+    throw UsageError{"no key: give --key-file FILE, or set " + env + " (or " +
+                     env + "_FILE)"};
+  }
+  return std::move(*got);
+}
+
 void AddKeyFlags(CLI::App& command, KeyFlags* flags, const std::string& env,
                  const std::string& what) {
   flags->env = env;
@@ -171,6 +180,7 @@ int RunExportctl(const std::vector<std::string>& args, std::istream& in,
   AddTrackerFileCommands(app, session, &action);
   AddBackupCommands(app, session, &action);
   AddDiffCommand(app, session, &action);
+  AddSyncCommand(app, session, &action);
   app.footer(
       ExitCodesHelp(true) +
       "\nEvery flag can come from the environment instead: EXPORTCTL_ and "

@@ -67,6 +67,7 @@ struct ImportFlags {
   bool verbose = false;
 };
 int RunImport(Session& session, const ImportFlags& flags);
+void AddSyncCommand(CLI::App& app, Session& session, Action* action);
 
 // A private key from --key KEY (seen by `ps` and the shell's history:
 // prefer the others), --key-file FILE or the environment variables
@@ -78,6 +79,8 @@ struct KeyFlags {
   // The key, nullopt when none was given. A file's one trailing newline is
   // not part of the key. Throws Failure (unreadable or empty file).
   std::optional<std::string> Get(const Session& session) const;
+  // The key; throws UsageError naming where to give it when none was.
+  std::string Require(const Session& session) const;
 };
 // Their group starts with kOwnEnvGroup: SetEnvNames leaves them alone.
 void AddKeyFlags(CLI::App& command, KeyFlags* flags, const std::string& env,

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "exportctl_commands.h"
+#include "http_client.h"
 #include "libexport/compression.h"
 #include "libexport/http/signed_client.h"
 #include "libexport/time.h"
@@ -15,18 +16,14 @@
 namespace libexport::app {
 namespace {
 
-constexpr const char* kContentType = "application/json; charset=utf-8";
-
 struct RequestFlags {
   std::string tracker;
-  std::string url;
+  ClientFlags client;
   KeyFlags key_flags;
   std::string key;  // resolved from key_flags
   ExportFlags filters;
   bool print_curl = false;
   bool show_key = false;
-  bool insecure = false;
-  std::string ca_cert;
   std::string accept;           // sent as Accept when given
   std::string accept_encoding;  // sent as Accept-Encoding when given
   bool compressed = false;      // ask for zstd or gzip, write decoded bytes
@@ -81,17 +78,17 @@ std::string PrivateKeyLine(const RequestFlags& r) {
 void PrintCurl(const RequestFlags& r, std::ostream& out) {
   out << "tracker_id=" << ShellQuote(r.tracker) << "\n"
       << PrivateKeyLine(r) << "\n"
-      << "host=" << ShellQuote(r.url) << "\n"
+      << "host=" << ShellQuote(r.client.url) << "\n"
       << "base_path=\"/v1/recommender/pin/${tracker_id}/scopes/export\"\n"
       << "full_path=\"${base_path}" << QueryString(r) << "\"\n"
       << "method=\"POST\"\n"
-      << "content_type=\"" << kContentType << "\"\n"
+      << "content_type=\"" << kRequestContentType << "\"\n"
       << "date=$(LC_ALL=C date -u \"+%a, %d %b %Y %H:%M:%S GMT\")\n"
       << "string_to_sign=$(printf \"${method}\\n${content_type}\\n${date}\\n"
          "${base_path}\")\n"
       << "signature=$(echo -n \"$string_to_sign\" | openssl dgst -sha256 "
          "-hmac \"$private_key\" -binary | base64)\n"
-      << "curl " << (r.insecure ? "-k " : "")
+      << "curl " << (r.client.insecure ? "-k " : "")
       << (r.compressed ? "--compressed " : "")
       << "-X POST \"${host}${full_path}\" \\\n";
   if (!r.accept.empty()) {
@@ -107,29 +104,6 @@ void PrintCurl(const RequestFlags& r, std::ostream& out) {
       << "  -H \"Authorization: ApiAuth ${tracker_id}:${signature}\"\n";
 }
 
-// What went wrong, for people (httplib's names are terse).
-std::string Describe(httplib::Error e) {
-  switch (e) {
-    case httplib::Error::Connection:
-      return "could not connect (is exportd running there?)";
-    case httplib::Error::ConnectionTimeout:
-      return "the connection timed out";
-    case httplib::Error::Read:
-      return "the connection closed before the whole response arrived";
-    case httplib::Error::Write:
-      return "could not send the request";
-    case httplib::Error::SSLConnection:
-      return "the TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts:
-      return "cannot load the CA certificates (--ca-cert)";
-    case httplib::Error::SSLServerVerification:
-      return "the server's certificate did not verify (--ca-cert FILE, or "
-             "--insecure)";
-    default:
-      return httplib::to_string(e);
-  }
-}
-
 // The coding a response's Content-Encoding names; nullopt for one we cannot
 // decode (or several codings stacked).
 std::optional<ContentCoding> CodingOfResponse(const httplib::Response& res) {
@@ -140,58 +114,19 @@ std::optional<ContentCoding> CodingOfResponse(const httplib::Response& res) {
   return std::nullopt;
 }
 
-// Only http and https: anything else would make httplib throw.
-void CheckUrl(const std::string& url) {
-  const size_t sep = url.find("://");
-  if (sep == std::string::npos) return;  // host:port, plain HTTP
-  const std::string scheme = url.substr(0, sep);
-  if (scheme != "http" && scheme != "https") {
-    throw UsageError{"--url: unsupported URL scheme " + scheme +
-                     " (use http or https)"};
-  }
-}
-
 int RunRequest(Session& s, RequestFlags r) {
-  while (!r.url.empty() && r.url.back() == '/') r.url.pop_back();
-  CheckUrl(r.url);
-  std::optional<std::string> key = r.key_flags.Get(s);
-  if (!key) {
-    throw UsageError{"no key: give --key-file FILE, or set " + r.key_flags.env +
-                     " (or " + r.key_flags.env + "_FILE)"};
-  }
-  r.key = std::move(*key);
+  std::unique_ptr<httplib::Client> client =
+      MakeClient(&r.client, "--url", /*read_timeout_s=*/300);
+  r.key = r.key_flags.Require(s);
   if (r.print_curl) {
     PrintCurl(r, s.out);
     return kExitOk;
   }
-  const std::string path = http::ExportPath(r.tracker);
-  const http::SignedHeaders h =
-      http::SignRequest(r.tracker, r.key, "POST", path, kContentType,
-                        FormatHttpDate(SystemNow()));
-
-  std::unique_ptr<httplib::Client> client;
-  try {
-    client = std::make_unique<httplib::Client>(r.url);
-  } catch (const std::exception&) {
-    throw UsageError{"--url: cannot use " + r.url};
-  }
-  if (!client->is_valid()) throw UsageError{"--url: cannot use " + r.url};
-  client->set_connection_timeout(10);
-  client->set_read_timeout(300);
-  client->set_tcp_nodelay(true);
-  if (r.insecure) client->enable_server_certificate_verification(false);
-  if (!r.ca_cert.empty()) client->set_ca_cert_path(r.ca_cert);
-
   // The body as sent: httplib would decode gzip on its own (and leave zstd
   // alone); --compressed decodes both here instead.
   client->set_decompress(false);
-
-  httplib::Request req;
-  req.method = "POST";
-  req.path = path + QueryString(r);
-  req.set_header("Content-Type", h.content_type);
-  req.set_header("Date", h.date);
-  req.set_header("Authorization", h.authorization);
+  httplib::Request req =
+      SignedPost(r.tracker, r.key, http::ExportPath(r.tracker), QueryString(r));
   if (!r.accept.empty()) req.set_header("Accept", r.accept);
   if (!r.AcceptEncoding().empty()) {
     req.set_header("Accept-Encoding", r.AcceptEncoding());
@@ -247,7 +182,8 @@ int RunRequest(Session& s, RequestFlags r) {
   }
   if (!sent) {
     s.CheckOutput();  // a full stdout cancels the transfer
-    s.err << "exportctl request: " << r.url << ": " << Describe(e) << "\n";
+    s.err << "exportctl request: " << r.client.url << ": " << Describe(e)
+          << "\n";
     return kExitUnreachable;
   }
   s.CheckOutput();
@@ -265,7 +201,8 @@ void AddRequestCommand(CLI::App& app, Session& s, Action* action) {
       "send a signed export request to exportd and print the body (or, with "
       "--print-curl, the shell that does it)");
   request->add_option("TRACKER", r->tracker, "the tracker id")->required();
-  request->add_option("--url", r->url, "exportd's base URL (http or https)")
+  request
+      ->add_option("--url", r->client.url, "exportd's base URL (http or https)")
       ->required();
   AddKeyFlags(*request, &r->key_flags, "EXPORTCTL_KEY",
               "the tracker's private key");
@@ -276,10 +213,7 @@ void AddRequestCommand(CLI::App& app, Session& s, Action* action) {
                     "from (the key file or $EXPORTCTL_KEY)");
   request->add_flag("--show-key", r->show_key,
                     "with --print-curl: write the key itself into the script");
-  request->add_flag("--insecure", r->insecure,
-                    "do not verify the server's TLS certificate");
-  request->add_option("--ca-cert", r->ca_cert,
-                      "verify the server's certificate with this CA file");
+  AddTlsFlags(*request, &r->client, "the server's");
   request->add_option("--accept", r->accept,
                       "send this Accept header, e.g. application/x-ndjson "
                       "(one customization a line)");

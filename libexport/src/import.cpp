@@ -253,6 +253,10 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
     if (!appended) {
       LIBEXPORT_RETURN_IF_ERROR(impl_->PutIndexEntries(txn, index_entries));
     }
+    if (options.sync_state) {
+      LIBEXPORT_RETURN_IF_ERROR(
+          impl_->PutSyncState(txn, e.number, *options.sync_state));
+    }
     if (options.progress) options.progress(total, total);
     return impl_->FinishHistory(txn, &history, tracker_id);
   });

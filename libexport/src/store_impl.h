@@ -1,7 +1,8 @@
 // Store::Impl: the LMDB environment and its tables, shared by every part of
 // the engine. Its methods are defined where their concept lives:
 // transaction.cpp (BeginRead, Write), tracker.cpp (FindTracker, PutTracker),
-// records.cpp (PutRecord, DeleteRecord), index.cpp (index writes, counts).
+// records.cpp (PutRecord, DeleteRecord), index.cpp (index writes, counts),
+// sync_state.cpp (the sync state of a mirrored tracker).
 #ifndef LIBEXPORT_SRC_STORE_IMPL_H_
 #define LIBEXPORT_SRC_STORE_IMPL_H_
 
@@ -107,6 +108,12 @@ class Store::Impl {
   // NotFound when missing.
   Status DeleteRecord(MDB_txn* txn, internal::History* history,
                       const internal::Uuid& id);
+
+  // A tracker's sync state in `meta` (sync_state.cpp): an empty one when
+  // none was written. Delete is no error when there is none.
+  Status GetSyncState(MDB_txn* txn, uint32_t tracker, SyncState* out) const;
+  Status PutSyncState(MDB_txn* txn, uint32_t tracker, const SyncState& state);
+  Status DeleteSyncState(MDB_txn* txn, uint32_t tracker);
 
   // How many ids an index key holds (0 when none).
   Status CountIndex(MDB_txn* txn, const internal::IndexKey& key,

@@ -217,6 +217,7 @@ Status Store::RemoveTracker(std::string_view tracker_id) try {
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->changes, p));
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->graves, p));
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->boundaries, p));
+    LIBEXPORT_RETURN_IF_ERROR(impl_->DeleteSyncState(txn, e.number));
     MDB_val k = ToVal(tracker_id);
     return LmdbStatus("mdb_del(trackers)",
                       mdb_del(txn, impl_->trackers, &k, nullptr));

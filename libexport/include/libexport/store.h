@@ -33,6 +33,7 @@
 #include "libexport/options.h"
 #include "libexport/query.h"
 #include "libexport/status.h"
+#include "libexport/sync_state.h"
 #include "libexport/time.h"
 
 namespace libexport {
@@ -90,6 +91,10 @@ struct ImportOptions {
   // replace, leave unchanged, remove and reject (with the ids), and Import
   // returns the status the import would return.
   bool dry_run = false;
+  // When set, the tracker's sync state (SyncState) becomes this in the
+  // import's own transaction: a mirror's data and the state it came from
+  // commit together or not at all. Not written by a dry run or a failure.
+  std::optional<SyncState> sync_state;
 };
 
 // One bad record of an import.
@@ -372,6 +377,17 @@ class Store {
   // Errors: NotFound (tracker), InvalidArgument (tracker id).
   Result<std::vector<std::string>> SigningKeys(std::string_view tracker_id,
                                                Timestamp now) const;
+
+  // ------------------------------------------------------------ sync state
+
+  // The tracker's sync state: what `exportctl sync` (or a host's own
+  // mirror) last applied. An empty SyncState when none was ever written.
+  // Removing the tracker removes it. Errors: NotFound (tracker), IOError,
+  // Corruption (an undecodable state).
+  Result<SyncState> SyncStateOf(std::string_view tracker_id) const;
+  // Writes it alone (an import writes it with its data:
+  // ImportOptions::sync_state). Errors: NotFound (tracker), IOError.
+  Status SetSyncState(std::string_view tracker_id, const SyncState& state);
 
   // ----------------------------------------------------------- maintenance
 
