@@ -1,7 +1,10 @@
-// exportctl sync: keeps a local tracker equal to a remote one. Against an
-// upstream that has only the export endpoint, each run is a full unpruned
-// export, conditional on the last ETag, applied as a replace; the sync state
-// (upstream, remote tracker, ETag, cursor) commits with the data.
+// exportctl sync: keeps a local tracker equal to a remote one. From a
+// libexport upstream it pulls the changes feed after the cursor it keeps,
+// each batch applied in one transaction with the new cursor (the feed from
+// the beginning, first or after a 410, as one replace). From an upstream
+// that has only the export endpoint, each run is a full unpruned export,
+// conditional on the last ETag, applied as a replace. The sync state
+// (upstream, remote tracker, ETag, cursor) always commits with the data.
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -22,8 +25,21 @@ struct SyncFlags {
   KeyFlags key_flags;
   bool follow = false;
   double interval_s = 5;
+  size_t limit = 1000;  // changes per request
   bool verbose = false;
 };
+
+// How long a --follow long poll waits for the next change (the most the
+// changes endpoint allows is 60).
+constexpr int kWaitSeconds = 30;
+
+// What a changes request answered that says the upstream has no feed: the
+// reference service and other export-only servers.
+bool NoChangesFeed(const httplib::Response& res) {
+  if (res.status == 405 || res.status == 501) return true;
+  return res.status == 404 &&
+         res.body.find("\"tracker_not_found\"") == std::string::npos;
+}
 
 // The body's first line, at most 300 bytes: an error body is one JSON line.
 std::string Excerpt(std::string_view body) {
@@ -48,7 +64,13 @@ class Mirror {
         state->remote_tracker == from.remote_tracker) {
       from = *state;
     }
-    return FullExport(client, store, from);
+    // Known to have only the export endpoint: an ETag and no cursor.
+    if (!from.etag.empty() && from.cursor.empty()) {
+      return FullExport(client, store, from);
+    }
+    bool no_feed = false;
+    const int rc = FollowChanges(client, store, from, &no_feed);
+    return no_feed ? FullExport(client, store, from) : rc;
   }
 
  private:
@@ -68,17 +90,109 @@ class Mirror {
     return store_.get();
   }
 
+  // Batches until "more" is false (and, with --follow, on and on). The
+  // feed from the beginning is kept until its last batch and applied as one
+  // replace; later batches are applied one by one.
+  int FollowChanges(httplib::Client& client, Store& store,
+                    const SyncState& state, bool* no_feed) {
+    const std::string path = http::ChangesPath(f_.remote_tracker);
+    std::vector<std::string> beginning;  // batches of the feed from the start
+    bool from_start = state.cursor.empty();
+    std::string since = state.cursor;
+    bool wait = false;
+    while (true) {
+      std::string query = "?limit=" + std::to_string(f_.limit);
+      if (!since.empty()) query += "&since=" + http::PercentEncode(since);
+      if (wait) query += "&wait=" + std::to_string(kWaitSeconds);
+      httplib::Request req = SignedPost(f_.remote_tracker, key_, path, query);
+      httplib::Response res;
+      if (!Send(client, req, &res)) return kExitUnreachable;
+      if (res.status == 410) {
+        s_.out << "sync " << f_.tracker
+               << ": the upstream no longer has cursor " << since
+               << " (HTTP 410 cursor_expired): starting again from the "
+                  "beginning\n"
+               << std::flush;
+        since.clear();
+        from_start = true;
+        beginning.clear();
+        wait = false;
+        continue;
+      }
+      if (res.status != 200) {
+        if (from_start && beginning.empty() && NoChangesFeed(res)) {
+          *no_feed = true;
+          return kExitOk;
+        }
+        return HttpFailure(res);
+      }
+      ChangesResult batch;
+      Status st = ReadChangesBatch(res.body, &batch);
+      if (!st.ok()) return BadData(st);
+      if (from_start) {
+        beginning.push_back(std::move(res.body));
+        if (batch.more) {
+          since = batch.cursor;  // the next batch of the same feed
+          continue;
+        }
+      }
+      std::vector<std::string_view> batches;
+      if (from_start) {
+        batches.assign(beginning.begin(), beginning.end());
+      } else {
+        batches.push_back(res.body);
+      }
+      ApplyChangesOptions options;
+      options.replace = from_start;
+      options.sync_state =
+          SyncState{state.upstream, state.remote_tracker, "", batch.cursor};
+      ApplyChangesReport report;
+      st = store.ApplyChanges(f_.tracker, batches, options, &report);
+      if (!st.ok()) return BadData(st);
+      beginning.clear();
+      if (batch.changes > 0 || from_start || !f_.follow) {
+        PrintApplied(report, from_start);
+      }
+      since = batch.cursor;
+      from_start = false;
+      if (batch.more) continue;
+      if (!f_.follow) return kExitOk;
+      wait = true;
+    }
+  }
+
+  void PrintApplied(const ApplyChangesReport& r, bool from_start) {
+    s_.out << "sync " << f_.tracker << ": " << ChangeSummary(r.records)
+           << ", catalog +" << r.catalog_added << " -" << r.catalog_removed
+           << " (" << (from_start ? "from the beginning, " : "") << "to cursor "
+           << r.cursor << ")\n";
+    if (f_.verbose) PrintChangedIds(r.records, s_.out);
+    s_.out << std::flush;
+  }
+
+  int BadData(const Status& st) {
+    s_.err << "exportctl sync: the upstream's changes did not apply: "
+           << st.message() << (st.field().empty() ? "" : " at " + st.field())
+           << "; nothing changed\n";
+    return kExitFailure;
+  }
+
+  // False (having said why) when no answer came.
+  bool Send(httplib::Client& client, httplib::Request& req,
+            httplib::Response* res) {
+    httplib::Error e = httplib::Error::Success;
+    if (client.send(req, *res, e)) return true;
+    s_.err << "exportctl sync: " << f_.client.url << ": " << Describe(e)
+           << "\n";
+    return false;
+  }
+
   int FullExport(httplib::Client& client, Store& store, const SyncState& from) {
     httplib::Request req = SignedPost(f_.remote_tracker, key_,
                                       http::ExportPath(f_.remote_tracker), "");
     if (!from.etag.empty()) req.set_header("If-None-Match", from.etag);
     httplib::Response res;
-    httplib::Error e = httplib::Error::Success;
-    if (!client.send(req, res, e)) {
-      s_.err << "exportctl sync: " << f_.client.url << ": " << Describe(e)
-             << "\n";
-      return kExitUnreachable;
-    }
+    if (!Send(client, req, &res)) return kExitUnreachable;
     if (res.status == 304) {
       s_.out << "sync " << f_.tracker << ": +0 ~0 -0 (not modified)\n";
       return kExitOk;
@@ -166,11 +280,16 @@ void AddSyncCommand(CLI::App& app, Session& s, Action* action) {
   AddKeyFlags(*sync, &f->key_flags, "EXPORTCTL_KEY",
               "the remote tracker's private key");
   sync->add_flag("--follow", f->follow,
-                 "keep syncing until stopped; a failure is printed and "
-                 "retried");
+                 "keep syncing until stopped (a libexport upstream is "
+                 "long-polled); a failure is printed and retried");
   sync->add_option("--interval", f->interval_s,
-                   "seconds between two syncs with --follow")
+                   "seconds between two full exports with --follow, and "
+                   "before a retry")
       ->capture_default_str();
+  sync->add_option("--limit", f->limit,
+                   "changes per request from a libexport upstream")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, kMaxChangesLimit));
   sync->add_flag("--verbose", f->verbose,
                  "also print the ids: + new, ~ changed, - removed");
   AddTlsFlags(*sync, &f->client, "the upstream's");

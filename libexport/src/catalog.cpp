@@ -45,39 +45,94 @@ std::vector<std::pair<internal::CatalogKey, const std::string*>> SortedKeys(
 
 }  // namespace
 
+Status Store::Impl::AddIdentity(MDB_txn* txn, internal::History* history,
+                                std::string_view identity, bool* added) {
+  *added = false;
+  internal::TrackerEntry& e = history->tracker();
+  const auto key =
+      internal::MakeCatalogKey(e.number, internal::Hash64(identity));
+  MDB_val k = ToVal(internal::KeyView(key)), v;
+  std::string list;
+  int rc = mdb_get(txn, catalog, &k, &v);
+  if (rc == MDB_SUCCESS) {
+    if (internal::IdentityListContains(ToView(v), identity))
+      return Status::Ok();
+    list.assign(ToView(v));
+  } else if (rc != MDB_NOTFOUND) {
+    return LmdbStatus("mdb_get(catalog)", rc);
+  }
+  const uint64_t seq = history->Next();
+  internal::IdentityListAppend(&list, identity, seq);
+  MDB_val nv = ToVal(list);
+  rc = mdb_put(txn, catalog, &k, &nv, 0);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(catalog)", rc);
+  LIBEXPORT_RETURN_IF_ERROR(history->IdentityAdded(identity, seq));
+  ++e.catalog_items;
+  *added = true;
+  return Status::Ok();
+}
+
+Status Store::Impl::RemoveIdentity(MDB_txn* txn, internal::History* history,
+                                   std::string_view identity, bool* removed) {
+  *removed = false;
+  internal::TrackerEntry& e = history->tracker();
+  const auto key =
+      internal::MakeCatalogKey(e.number, internal::Hash64(identity));
+  MDB_val k = ToVal(internal::KeyView(key)), v;
+  int rc = mdb_get(txn, catalog, &k, &v);
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(catalog)", rc);
+  std::string kept;
+  uint64_t old_seq = 0;
+  if (!internal::IdentityListRemove(ToView(v), identity, &kept, &old_seq)) {
+    return Status::Ok();
+  }
+  if (kept.empty()) {
+    rc = mdb_del(txn, catalog, &k, nullptr);
+  } else {
+    MDB_val nv = ToVal(kept);
+    rc = mdb_put(txn, catalog, &k, &nv, 0);
+  }
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(catalog)", rc);
+  LIBEXPORT_RETURN_IF_ERROR(history->IdentityRemoved(identity, old_seq));
+  e.catalog_items -= std::min<uint64_t>(e.catalog_items, 1);
+  *removed = true;
+  return Status::Ok();
+}
+
+namespace {
+
+// Adds (or removes) `identities` in one transaction.
+Status ChangeCatalog(Store::Impl* impl, std::string_view tracker_id,
+                     const std::vector<std::string>& identities,
+                     uint64_t* changed, bool add) {
+  LIBEXPORT_RETURN_IF_ERROR(CheckIdentities(identities));
+  uint64_t count = 0;
+  Status st = impl->Write([&](MDB_txn* txn) -> Status {
+    count = 0;
+    internal::TrackerEntry e;
+    LIBEXPORT_RETURN_IF_ERROR(impl->FindTracker(txn, tracker_id, &e));
+    internal::History history = impl->MakeHistory(txn, &e);
+    // In key order: each catalog page is visited once.
+    for (const auto& [key, identity] : SortedKeys(e.number, identities)) {
+      bool done = false;
+      LIBEXPORT_RETURN_IF_ERROR(
+          add ? impl->AddIdentity(txn, &history, *identity, &done)
+              : impl->RemoveIdentity(txn, &history, *identity, &done));
+      count += done;
+    }
+    return impl->FinishHistory(txn, &history, tracker_id);
+  });
+  if (st.ok() && changed != nullptr) *changed = count;
+  return st;
+}
+
+}  // namespace
+
 Status Store::AddCatalogItems(std::string_view tracker_id,
                               const std::vector<std::string>& identities,
                               uint64_t* changed) try {
-  LIBEXPORT_RETURN_IF_ERROR(CheckIdentities(identities));
-  uint64_t added = 0;
-  Status st = impl_->Write([&](MDB_txn* txn) -> Status {
-    added = 0;
-    internal::TrackerEntry e;
-    LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
-    internal::History history = impl_->MakeHistory(txn, &e);
-    for (const auto& [key, identity] : SortedKeys(e.number, identities)) {
-      MDB_val k = ToVal(internal::KeyView(key)), v;
-      std::string list;
-      int rc = mdb_get(txn, impl_->catalog, &k, &v);
-      if (rc == MDB_SUCCESS) {
-        if (internal::IdentityListContains(ToView(v), *identity)) continue;
-        list.assign(ToView(v));
-      } else if (rc != MDB_NOTFOUND) {
-        return LmdbStatus("mdb_get(catalog)", rc);
-      }
-      const uint64_t seq = history.Next();
-      internal::IdentityListAppend(&list, *identity, seq);
-      MDB_val nv = ToVal(list);
-      rc = mdb_put(txn, impl_->catalog, &k, &nv, 0);
-      if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(catalog)", rc);
-      LIBEXPORT_RETURN_IF_ERROR(history.IdentityAdded(*identity, seq));
-      ++added;
-    }
-    e.catalog_items += added;
-    return impl_->FinishHistory(txn, &history, tracker_id);
-  });
-  if (st.ok() && changed != nullptr) *changed = added;
-  return st;
+  return ChangeCatalog(impl_.get(), tracker_id, identities, changed, true);
 } catch (...) {
   return internal::CurrentExceptionStatus();
 }
@@ -85,37 +140,7 @@ Status Store::AddCatalogItems(std::string_view tracker_id,
 Status Store::RemoveCatalogItems(std::string_view tracker_id,
                                  const std::vector<std::string>& identities,
                                  uint64_t* changed) try {
-  LIBEXPORT_RETURN_IF_ERROR(CheckIdentities(identities));
-  uint64_t removed = 0;
-  Status st = impl_->Write([&](MDB_txn* txn) -> Status {
-    removed = 0;
-    internal::TrackerEntry e;
-    LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
-    internal::History history = impl_->MakeHistory(txn, &e);
-    for (const auto& [key, identity] : SortedKeys(e.number, identities)) {
-      MDB_val k = ToVal(internal::KeyView(key)), v;
-      int rc = mdb_get(txn, impl_->catalog, &k, &v);
-      if (rc == MDB_NOTFOUND) continue;
-      if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(catalog)", rc);
-      std::string kept;
-      uint64_t old_seq = 0;
-      if (!internal::IdentityListRemove(ToView(v), *identity, &kept, &old_seq))
-        continue;
-      if (kept.empty()) {
-        rc = mdb_del(txn, impl_->catalog, &k, nullptr);
-      } else {
-        MDB_val nv = ToVal(kept);
-        rc = mdb_put(txn, impl_->catalog, &k, &nv, 0);
-      }
-      if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(catalog)", rc);
-      LIBEXPORT_RETURN_IF_ERROR(history.IdentityRemoved(*identity, old_seq));
-      ++removed;
-    }
-    e.catalog_items -= std::min(e.catalog_items, removed);
-    return impl_->FinishHistory(txn, &history, tracker_id);
-  });
-  if (st.ok() && changed != nullptr) *changed = removed;
-  return st;
+  return ChangeCatalog(impl_.get(), tracker_id, identities, changed, false);
 } catch (...) {
   return internal::CurrentExceptionStatus();
 }

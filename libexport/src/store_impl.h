@@ -115,6 +115,14 @@ class Store::Impl {
   Status PutSyncState(MDB_txn* txn, uint32_t tracker, const SyncState& state);
   Status DeleteSyncState(MDB_txn* txn, uint32_t tracker);
 
+  // Adds / removes one catalog identity of history->tracker() (catalog.cpp),
+  // with its seq or tombstone and the tracker's item count; `changed` is
+  // false when it was already there / was not there.
+  Status AddIdentity(MDB_txn* txn, internal::History* history,
+                     std::string_view identity, bool* changed);
+  Status RemoveIdentity(MDB_txn* txn, internal::History* history,
+                        std::string_view identity, bool* changed);
+
   // How many ids an index key holds (0 when none).
   Status CountIndex(MDB_txn* txn, const internal::IndexKey& key,
                     uint64_t* count) const;

@@ -214,6 +214,34 @@ struct ChangesResult {
   uint64_t records_corrupt = 0;  // upserts whose record did not decode; skipped
 };
 
+// How Store::ApplyChanges applies a changes feed.
+struct ApplyChangesOptions {
+  // The batches are the feed from the beginning (since empty, for instance
+  // after a 410): afterwards the tracker's customizations and catalog are
+  // exactly what they give; every other record and identity is deleted.
+  bool replace = false;
+  // When set, the tracker's sync state becomes this in the same
+  // transaction (ImportOptions::sync_state).
+  std::optional<SyncState> sync_state;
+};
+
+// What Store::ApplyChanges did.
+struct ApplyChangesReport {
+  // inserted / replaced / unchanged / removed and their ids; a byte-identical
+  // upsert is unchanged and not rewritten.
+  ImportReport records;
+  uint64_t catalog_added = 0;
+  uint64_t catalog_removed = 0;
+  std::string cursor;  // the last batch's cursor
+  bool more = false;   // the last batch's "more"
+};
+
+// Reads one changes document ({"changes":[...],"cursor":"...","more":..}) and
+// checks every change as Store::ApplyChanges would, writing nothing: its
+// cursor, more and number of changes go into `result`. Errors as
+// ApplyChanges'.
+Status ReadChangesBatch(std::string_view body, ChangesResult* result);
+
 class Snapshot;
 
 class Store {
@@ -329,6 +357,21 @@ class Store {
   // ResourceExhausted (map at max_map_size or disk full).
   Status Import(std::string_view tracker_id, std::string_view document,
                 const ImportOptions& options, ImportReport* report);
+
+  // Applies changes documents, as Store::Changes writes them and the
+  // changes endpoint sends them, in order, in ONE write transaction with
+  // options.sync_state: all of them or nothing. Upserts keep the
+  // customization's bytes as sent (its times included), deletes of ids this
+  // copy does not hold are no error, catalog_add / catalog_remove change the
+  // catalog. Every batch is read and checked before anything is written.
+  // Errors: InvalidArgument naming the change and its field
+  // (field() "changes[3].customization.model"; the message starts with
+  // "batch 2: " when several were given), NotFound (tracker),
+  // ResourceExhausted, IOError.
+  Status ApplyChanges(std::string_view tracker_id,
+                      const std::vector<std::string_view>& batches,
+                      const ApplyChangesOptions& options,
+                      ApplyChangesReport* report);
 
   // --------------------------------------------------------------- catalog
 
