@@ -6,6 +6,7 @@
 #include <set>
 
 #include "customization.h"
+#include "guard.h"
 #include "identity_list.h"
 #include "import_document.h"
 #include "libexport/store.h"
@@ -219,7 +220,7 @@ Status ReadChangesBatch(std::string_view body, ChangesResult* result) {
 Status Store::ApplyChanges(std::string_view tracker_id,
                            const std::vector<std::string_view>& batches,
                            const ApplyChangesOptions& options,
-                           ApplyChangesReport* report) {
+                           ApplyChangesReport* report) try {
   ApplyChangesReport local;
   if (report == nullptr) report = &local;
   *report = ApplyChangesReport{};
@@ -331,6 +332,8 @@ Status Store::ApplyChanges(std::string_view tracker_id,
   counts.more = report->more;
   *report = std::move(counts);
   return Status::Ok();
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

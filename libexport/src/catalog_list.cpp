@@ -2,6 +2,7 @@
 // catalog list` and tracker export files.
 #include <algorithm>
 
+#include "guard.h"
 #include "identity_list.h"
 #include "libexport/store.h"
 #include "store_impl.h"
@@ -9,7 +10,7 @@
 namespace libexport {
 
 Status Store::ListCatalog(std::string_view tracker_id,
-                          std::vector<std::string>* identities) const {
+                          std::vector<std::string>* identities) const try {
   identities->clear();
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
@@ -33,6 +34,8 @@ Status Store::ListCatalog(std::string_view tracker_id,
   }
   std::sort(identities->begin(), identities->end());
   return Status::Ok();
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

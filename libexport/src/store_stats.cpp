@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "guard.h"
 #include "libexport/store.h"
 #include "store_impl.h"
 
@@ -25,7 +26,7 @@ int CountReaderLine(const char* msg, void* ctx) {
 
 }  // namespace
 
-Status Store::Stats(StoreStats* out) const {
+Status Store::Stats(StoreStats* out) const try {
   *out = StoreStats{};
   MDB_envinfo info{};
   Status st = LmdbStatus("mdb_env_info", mdb_env_info(impl_->env, &info));
@@ -54,6 +55,8 @@ Status Store::Stats(StoreStats* out) const {
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(meta)", rc);
   out->format = std::string(internal::ToView(v));
   return Status::Ok();
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport

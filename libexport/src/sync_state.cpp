@@ -3,6 +3,7 @@
 // "Sync state"), so a tracker removed and created again starts with none.
 #include "libexport/sync_state.h"
 
+#include "guard.h"
 #include "keys.h"
 #include "libexport/store.h"
 #include "store_impl.h"
@@ -78,7 +79,7 @@ Status Store::Impl::DeleteSyncState(MDB_txn* txn, uint32_t tracker) {
   return rc == MDB_NOTFOUND ? Status::Ok() : LmdbStatus("mdb_del(meta)", rc);
 }
 
-Result<SyncState> Store::SyncStateOf(std::string_view tracker_id) const {
+Result<SyncState> Store::SyncStateOf(std::string_view tracker_id) const try {
   Impl::ReadTxn txn;
   LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
   internal::TrackerEntry e;
@@ -86,15 +87,19 @@ Result<SyncState> Store::SyncStateOf(std::string_view tracker_id) const {
   SyncState state;
   LIBEXPORT_RETURN_IF_ERROR(impl_->GetSyncState(txn.get(), e.number, &state));
   return state;
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 Status Store::SetSyncState(std::string_view tracker_id,
-                           const SyncState& state) {
+                           const SyncState& state) try {
   return impl_->Write([&](MDB_txn* txn) -> Status {
     internal::TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
     return impl_->PutSyncState(txn, e.number, state);
   });
+} catch (...) {
+  return internal::CurrentExceptionStatus();
 }
 
 }  // namespace libexport
