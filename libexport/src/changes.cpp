@@ -55,9 +55,9 @@ Result<uint64_t> ResolveSince(std::string_view since,
 }
 
 void AppendSeq(std::string* out, uint64_t seq) {
-  // FormatCursor's hex, without the generation.
-  std::string c = internal::FormatCursor(0, seq);
-  out->append("{\"seq\":\"").append(c.substr(2)).append("\",\"op\":\"");
+  out->append("{\"seq\":\"");
+  internal::AppendHex(out, seq);
+  out->append("\",\"op\":\"");
 }
 
 }  // namespace

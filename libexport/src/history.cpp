@@ -16,17 +16,6 @@ std::string_view SubjectOf(const Uuid& id) {
   return {reinterpret_cast<const char*>(id.data()), id.size()};
 }
 
-void AppendHex(std::string* out, uint64_t v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char buf[16];
-  int n = 0;
-  do {
-    buf[n++] = kHex[v & 15];
-    v >>= 4;
-  } while (v != 0);
-  while (n > 0) out->push_back(buf[--n]);
-}
-
 bool ParseHex(std::string_view text, uint64_t* out) {
   if (text.empty() || text.size() > 16) return false;
   uint64_t v = 0;
@@ -61,6 +50,17 @@ Status DecodeChange(std::string_view value, ChangeEntry* out) {
   }
   out->subject = value;
   return Status::Ok();
+}
+
+void AppendHex(std::string* out, uint64_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[16];
+  int n = 0;
+  do {
+    buf[n++] = kHex[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  while (n > 0) out->push_back(buf[--n]);
 }
 
 std::string FormatCursor(uint64_t generation, uint64_t seq) {

@@ -47,6 +47,10 @@ struct ChangeEntry {
 // Corruption when `value` is not one.
 Status DecodeChange(std::string_view value, ChangeEntry* out);
 
+// Appends `v` in lower-case hex without leading zeros (the form of a
+// cursor's parts and of a change's "seq").
+void AppendHex(std::string* out, uint64_t v);
+
 // "<generation>-<seq>", lower-case hex.
 std::string FormatCursor(uint64_t generation, uint64_t seq);
 // False unless `text` is two 1-16 digit lower-case hex numbers joined by '-'.
