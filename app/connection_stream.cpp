@@ -176,18 +176,23 @@ bool ConnectionStream::BodyDone() const {
 }
 
 // Sends `data` whole (connection-layer answers).
+// The send is tried first: a socket buffer with room (the usual case) costs
+// no poll; a full one waits for room up to the write timeout.
 bool ConnectionStream::SendAll(std::string_view data) {
   while (!data.empty()) {
+    ssize_t n =
+        send(sock_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      data.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+      return false;
+    if (errno == EINTR) continue;
     pollfd p{sock_, POLLOUT, 0};
     int r = poll(&p, 1, static_cast<int>(write_timeout_.count()));
-    if (r <= 0) {
-      if (r < 0 && errno == EINTR) continue;
-      return false;
-    }
-    ssize_t n = send(sock_, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
   }
   return true;
 }
@@ -239,19 +244,31 @@ ssize_t ConnectionStream::write(const char* ptr, size_t size) {
   return SendAll(data) ? static_cast<ssize_t>(size) : -1;
 }
 
+// httplib asks for both addresses on every request; a connection's do not
+// change, so each is one system call per connection, not per request.
 void ConnectionStream::get_remote_ip_and_port(std::string& ip,
                                               int& port) const {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    SetAddress(addr, ip, port);
+  if (!remote_.known) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      SetAddress(addr, remote_.ip, remote_.port);
+    remote_.known = true;
+  }
+  ip = remote_.ip;
+  port = remote_.port;
 }
 
 void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    SetAddress(addr, ip, port);
+  if (!local_.known) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      SetAddress(addr, local_.ip, local_.port);
+    local_.known = true;
+  }
+  ip = local_.ip;
+  port = local_.port;
 }
 
 void ConnectionStream::SkipEmptyLines() {

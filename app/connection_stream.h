@@ -130,6 +130,13 @@ class ConnectionStream : public httplib::Stream {
   bool dechunk_ = false;
   OutState out_state_ = OutState::kSize;
   uint64_t out_remaining_ = 0;
+
+  struct Address {
+    bool known = false;
+    std::string ip;
+    int port = 0;
+  };
+  mutable Address remote_, local_;  // looked up on first use
 };
 
 }  // namespace libexport::app

@@ -3,21 +3,28 @@
 # If-None-Match (answered 304, no body, no customization read) on a small
 # tracker and on a large one, against nginx answering 304 for a static file
 # by its own ETag. exportd and nginx run on CPU 0, wrk on CPU 1; every run is
-# bounded (DURATION seconds). Prints a Markdown report; exits 1 when a
-# request is not a 304 or transfers a body.
+# bounded (DURATION seconds), and the three cases are run ROUNDS times in
+# turn so that a change of the machine's load hits all of them. Each case
+# reports its median wall rate and its rate per CPU-second of the server
+# (requests / the server's user+system time during the run, from
+# /proc/PID/stat): on a shared machine the wall rate measures the
+# neighbours as much as the server, the CPU time only the server. Prints a
+# Markdown report; exits 1 when a request is not a 304 or transfers a body.
 #   bench/conditional_bench.sh [--build-dir DIR] [--out FILE] [--duration S]
-#                              [--customizations N]   (large tracker, 100000)
+#                              [--rounds R] [--customizations N]
+#   (defaults: 5 s, 3 rounds, a large tracker of 100000)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/common.sh"
 
-build_dir="$ROOT/build-bench" out="" duration=5 customizations=100000
+build_dir="$ROOT/build-bench" out="" duration=5 rounds=3 customizations=100000
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build_dir=$2; shift ;;
     --out) out=$2; shift ;;
     --duration) duration=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
     --customizations) customizations=$2; shift ;;
-    *) echo "usage: bench/conditional_bench.sh [--build-dir DIR] [--out FILE] [--duration S] [--customizations N]" >&2; exit 2 ;;
+    *) echo "usage: bench/conditional_bench.sh [--build-dir DIR] [--out FILE] [--duration S] [--rounds R] [--customizations N]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -36,6 +43,7 @@ key[large]=$("$exportctl" --store "$tmp/store" demo --tracker large \
 taskset -c $cpu_server "$exportd" --store "$tmp/store" --listen 127.0.0.1:$port_d \
   --threads 64 --max-clock-skew 600 --no-access-log >"$tmp/exportd.log" 2>&1 &
 pids+=($!)
+exportd_pid=$!
 wait_for_url "http://127.0.0.1:$port_d/healthz"
 
 ctype="application/json"
@@ -75,6 +83,7 @@ http {
 CONF
 taskset -c $cpu_server nginx -c "$tmp/nginx.conf" -p "$tmp" &
 pids+=($!)
+nginx_pid=$!
 wait_for_url "http://127.0.0.1:$port_n/large.json"
 nginx_etag=$(curl -s -I "http://127.0.0.1:$port_n/large.json" | tr -d '\r' |
   sed -n 's/^etag: //Ip')
@@ -91,49 +100,82 @@ check_304() {  # NAME CURL-ARGS...
   fi
 }
 
-declare -A rps lat50 lat99
-run_wrk() {  # NAME URL LUA
-  local o
-  cat >"$tmp/$1.lua" <<<"$3"
-  o=$(taskset -c $cpu_client wrk -t1 -c32 -d"${duration}s" --latency -s "$tmp/$1.lua" "$2")
+# cpu_ticks PID: user+system clock ticks of PID and its children (nginx's
+# worker) so far.
+cpu_ticks() {
+  local p total=0
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+
+declare -A rps_runs cpu_runs lat50 lat99 lua url pid
+run_wrk() {  # NAME
+  local o before after requests
+  before=$(cpu_ticks "${pid[$1]}")
+  o=$(taskset -c $cpu_client wrk -t1 -c32 -d"${duration}s" --latency -s "$tmp/$1.lua" "${url[$1]}")
+  after=$(cpu_ticks "${pid[$1]}")
   if grep -q "Non-2xx or 3xx" <<<"$o"; then
     echo "conditional_bench: $1 got answers other than 304" >&2
     echo "$o" >&2
     exit 1
   fi
-  rps[$1]=$(awk '/Requests\/sec/{print $2}' <<<"$o")
-  lat50[$1]=$(awk '$1=="50%"{print $2}' <<<"$o")
-  lat99[$1]=$(awk '$1=="99%"{print $2}' <<<"$o")
+  requests=$(awk '/requests in/{print $1}' <<<"$o")
+  rps_runs[$1]+="$(awk '/Requests\/sec/{print $2}' <<<"$o") "
+  cpu_runs[$1]+="$(awk -v r="$requests" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    'BEGIN{ printf "%.0f", (t > 0 ? r * hz / t : 0) }') "
+  lat50[$1]+="$(awk '$1=="50%"{print $2}' <<<"$o") "
+  lat99[$1]+="$(awk '$1=="99%"{print $2}' <<<"$o") "
 }
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 
 for t in small large; do
   path="/v1/recommender/pin/$t/scopes/export"
   check_304 "exportd/$t" -X POST -H "Content-Type: $ctype" -H "Date: $date_h" \
     -H "Authorization: ${auth[$t]}" -H "If-None-Match: ${etag[$t]}" \
     "http://127.0.0.1:$port_d$path?$query"
-  run_wrk "exportd-$t" "http://127.0.0.1:$port_d$path?$query" "wrk.method = \"POST\"
-wrk.headers[\"Content-Type\"] = \"$ctype\"
-wrk.headers[\"Date\"] = \"$date_h\"
-wrk.headers[\"Authorization\"] = \"${auth[$t]}\"
-wrk.headers[\"If-None-Match\"] = '${etag[$t]}'"
+  url[exportd-$t]="http://127.0.0.1:$port_d$path?$query"
+  pid[exportd-$t]=$exportd_pid
+  cat >"$tmp/exportd-$t.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "$ctype"
+wrk.headers["Date"] = "$date_h"
+wrk.headers["Authorization"] = "${auth[$t]}"
+wrk.headers["If-None-Match"] = '${etag[$t]}'
+LUA
 done
 check_304 nginx -H "If-None-Match: $nginx_etag" "http://127.0.0.1:$port_n/large.json"
-run_wrk nginx "http://127.0.0.1:$port_n/large.json" \
-  "wrk.headers[\"If-None-Match\"] = '$nginx_etag'"
+url[nginx]="http://127.0.0.1:$port_n/large.json"
+pid[nginx]=$nginx_pid
+echo "wrk.headers[\"If-None-Match\"] = '$nginx_etag'" >"$tmp/nginx.lua"
+
+cases=(exportd-small exportd-large nginx)
+for round in $(seq "$rounds"); do
+  echo "== round $round of $rounds" >&2
+  for c in "${cases[@]}"; do run_wrk "$c"; done
+done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ printf "%.2f", a/b }'; }
+row() {  # LABEL CUSTOMIZATIONS BODY-FILE CASE
+  echo "| $1 | $2 | $(stat -c %s "$3") | $(median "${rps_runs[$4]}") | $(median "${cpu_runs[$4]}") | $(median "${lat50[$4]}") | $(median "${lat99[$4]}") |"
+}
 report() {
   echo "Machine: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //');" \
     "commit $(git -C "$ROOT" rev-parse --short HEAD); $(date -u +%Y-%m-%dT%H:%MZ);" \
-    "load average $(cut -d' ' -f1-3 /proc/loadavg). Servers on CPU $cpu_server, wrk on CPU $cpu_client, 32 connections, ${duration}s per run."
+    "load average $(cut -d' ' -f1-3 /proc/loadavg). Servers on CPU $cpu_server, wrk on CPU $cpu_client, 32 connections," \
+    "$rounds rounds of ${duration}s per case, medians."
   echo
-  echo "| case | customizations | export body (bytes) | req/s | p50 | p99 |"
-  echo "|---|---|---|---|---|---|"
-  echo "| exportd 304, small tracker | 1000 | $(stat -c %s "$tmp/www/small.json") | ${rps[exportd-small]} | ${lat50[exportd-small]} | ${lat99[exportd-small]} |"
-  echo "| exportd 304, large tracker | $customizations | $(stat -c %s "$tmp/www/large.json") | ${rps[exportd-large]} | ${lat50[exportd-large]} | ${lat99[exportd-large]} |"
-  echo "| nginx 304, static file | - | $(stat -c %s "$tmp/www/large.json") | ${rps[nginx]} | ${lat50[nginx]} | ${lat99[nginx]} |"
+  echo "| case | customizations | export body (bytes) | req/s (wall) | req per server CPU-second | p50 | p99 |"
+  echo "|---|---|---|---|---|---|---|"
+  row "exportd 304, small tracker" 1000 "$tmp/www/small.json" exportd-small
+  row "exportd 304, large tracker" "$customizations" "$tmp/www/large.json" exportd-large
+  row "nginx 304, static file" - "$tmp/www/large.json" nginx
   echo
-  echo "Cost of a poll, large / small tracker: $(ratio "${rps[exportd-small]}" "${rps[exportd-large]}")x" \
-    "(1.00 = no growth). exportd / nginx rate (large tracker): $(ratio "${rps[exportd-large]}" "${rps[nginx]}")."
+  local s l n sc lc nc
+  s=$(median "${rps_runs[exportd-small]}") l=$(median "${rps_runs[exportd-large]}") n=$(median "${rps_runs[nginx]}")
+  sc=$(median "${cpu_runs[exportd-small]}") lc=$(median "${cpu_runs[exportd-large]}") nc=$(median "${cpu_runs[nginx]}")
+  echo "Cost of a poll, large / small tracker: $(ratio "$s" "$l")x wall, $(ratio "$sc" "$lc")x CPU" \
+    "(1.00 = no growth). exportd / nginx rate (large tracker): $(ratio "$l" "$n") wall, $(ratio "$lc" "$nc") per CPU-second."
 }
 if [ -n "$out" ]; then report | tee "$out"; else report; fi

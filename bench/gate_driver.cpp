@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <valgrind/callgrind.h>
 
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -255,7 +256,28 @@ std::string ChunkedBody(const std::string& response, std::string* error) {
   return "";
 }
 
-int RunHttp() {
+// The value of header `name` (lowercase) in an HTTP response head, or "".
+std::string HeaderOf(const std::string& response, const std::string& name) {
+  const size_t head_end = response.find("\r\n\r\n");
+  size_t pos = response.find("\r\n");
+  while (pos != std::string::npos && pos < head_end) {
+    const size_t line = pos + 2;
+    const size_t colon = response.find(':', line);
+    pos = response.find("\r\n", line);
+    if (colon == std::string::npos || colon > pos) continue;
+    std::string field = response.substr(line, colon - line);
+    for (char& c : field) c = static_cast<char>(std::tolower(c));
+    if (field != name) continue;
+    size_t v = colon + 1;
+    while (v < pos && response[v] == ' ') ++v;
+    return response.substr(v, pos - v);
+  }
+  return "";
+}
+
+// `conditional`: the measured request carries the warm-up's ETag in
+// If-None-Match and must be answered 304 with no body.
+int RunHttp(bool conditional) {
   std::string error;
   DataSet* d = ExportData(&error);
   if (!error.empty()) return Fail(error);
@@ -305,18 +327,36 @@ int RunHttp() {
       "Content-Type: " +
       content_type + "\r\nDate: " + signed_headers.date +
       "\r\nAuthorization: " + signed_headers.authorization +
-      "\r\nConnection: close\r\n\r\n";
+      "\r\nConnection: close\r\n";
 
   int rc = 0;
+  std::string etag;
   for (bool measured : {false, true}) {
     std::string response;
+    const std::string sent =
+        request + (measured && conditional
+                       ? "If-None-Match: " + etag + "\r\n\r\n"
+                       : std::string("\r\n"));
     if (measured) {
       // The client's side runs outside process_request: not counted.
       CALLGRIND_START_INSTRUMENTATION;
-      response = Roundtrip(port, request);
+      response = Roundtrip(port, sent);
       CALLGRIND_STOP_INSTRUMENTATION;
     } else {
-      response = Roundtrip(port, request);
+      response = Roundtrip(port, sent);
+      etag = HeaderOf(response, "etag");
+    }
+    if (measured && conditional) {
+      const size_t head_end = response.find("\r\n\r\n");
+      if (response.rfind("HTTP/1.1 304 ", 0) != 0 ||
+          head_end + 4 != response.size()) {
+        rc = Fail("HTTP: If-None-Match " + etag + " was not a bare 304: " +
+                  response.substr(0, response.find("\r\n")));
+      } else {
+        std::printf("304, %zu response bytes; %s\n", response.size(),
+                    log.c_str());
+      }
+      break;
     }
     std::string body = ChunkedBody(response, &error);
     if (!error.empty()) {
@@ -371,7 +411,11 @@ const std::vector<Case>& Cases() {
       {"http_point", kServerToggle,
        "exportd's server side of one signed POST over loopback: the point "
        "filter above, both prunings",
-       [] { return RunHttp(); }},
+       [] { return RunHttp(false); }},
+      {"http_304", kServerToggle,
+       "the same request with the ETag of its last answer in "
+       "If-None-Match: a 304, no record read",
+       [] { return RunHttp(true); }},
       {"import_10k", kMeasuredToggle,
        "Store::Import of 10000 demo customizations (NDJSON) into an empty "
        "tracker",
