@@ -224,6 +224,7 @@ Status Store::ApplyChanges(std::string_view tracker_id,
   ApplyChangesReport local;
   if (report == nullptr) report = &local;
   *report = ApplyChangesReport{};
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(options.actor));
   internal::ValueArena arena;
   std::vector<Change> changes;
   for (size_t i = 0; i < batches.size(); ++i) {
@@ -325,6 +326,15 @@ Status Store::ApplyChanges(std::string_view tracker_id,
       LIBEXPORT_RETURN_IF_ERROR(
           impl_->PutSyncState(txn, e.number, *options.sync_state));
     }
+    internal::AuditRecord audit("apply_changes", tracker_id, options.actor);
+    audit.Count("inserted", counts.records.inserted)
+        .Count("replaced", counts.records.replaced)
+        .Count("unchanged", counts.records.unchanged)
+        .Count("removed", counts.records.removed)
+        .Count("catalog_added", counts.catalog_added)
+        .Count("catalog_removed", counts.catalog_removed);
+    if (options.replace) audit.Text("mode", "replace");
+    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(txn, audit));
     return impl_->FinishHistory(txn, &history, tracker_id);
   });
   if (!st.ok()) return st;

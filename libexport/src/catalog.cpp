@@ -105,11 +105,13 @@ namespace {
 // Adds (or removes) `identities` in one transaction.
 Status ChangeCatalog(Store::Impl* impl, std::string_view tracker_id,
                      const std::vector<std::string>& identities,
-                     uint64_t* changed, bool add) {
+                     uint64_t* changed, bool add, std::string_view actor) {
   LIBEXPORT_RETURN_IF_ERROR(CheckIdentities(identities));
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
   uint64_t count = 0;
   Status st = impl->Write([&](MDB_txn* txn) -> Status {
     count = 0;
+    std::vector<std::string> done_identities;  // the first few, for the log
     internal::TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl->FindTracker(txn, tracker_id, &e));
     internal::History history = impl->MakeHistory(txn, &e);
@@ -120,7 +122,17 @@ Status ChangeCatalog(Store::Impl* impl, std::string_view tracker_id,
           add ? impl->AddIdentity(txn, &history, *identity, &done)
               : impl->RemoveIdentity(txn, &history, *identity, &done));
       count += done;
+      if (done &&
+          done_identities.size() < internal::AuditRecord::kAuditListSize)
+        done_identities.push_back(*identity);
     }
+    std::sort(done_identities.begin(), done_identities.end());
+    LIBEXPORT_RETURN_IF_ERROR(impl->AppendAudit(
+        txn, internal::AuditRecord(add ? "catalog_add" : "catalog_remove",
+                                   tracker_id, actor)
+                 .Count("requested", identities.size())
+                 .Count("changed", count)
+                 .Texts("identities", done_identities)));
     return impl->FinishHistory(txn, &history, tracker_id);
   });
   if (st.ok() && changed != nullptr) *changed = count;
@@ -131,16 +143,19 @@ Status ChangeCatalog(Store::Impl* impl, std::string_view tracker_id,
 
 Status Store::AddCatalogItems(std::string_view tracker_id,
                               const std::vector<std::string>& identities,
-                              uint64_t* changed) try {
-  return ChangeCatalog(impl_.get(), tracker_id, identities, changed, true);
+                              uint64_t* changed, std::string_view actor) try {
+  return ChangeCatalog(impl_.get(), tracker_id, identities, changed, true,
+                       actor);
 } catch (...) {
   return internal::CurrentExceptionStatus();
 }
 
 Status Store::RemoveCatalogItems(std::string_view tracker_id,
                                  const std::vector<std::string>& identities,
-                                 uint64_t* changed) try {
-  return ChangeCatalog(impl_.get(), tracker_id, identities, changed, false);
+                                 uint64_t* changed,
+                                 std::string_view actor) try {
+  return ChangeCatalog(impl_.get(), tracker_id, identities, changed, false,
+                       actor);
 } catch (...) {
   return internal::CurrentExceptionStatus();
 }

@@ -179,6 +179,7 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
   ImportReport local;
   if (report == nullptr) report = &local;
   *report = ImportReport{};
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(options.actor));
   {  // Fail fast on a missing tracker, before the expensive part.
     Impl::ReadTxn txn;
     LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
@@ -258,6 +259,14 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
           impl_->PutSyncState(txn, e.number, *options.sync_state));
     }
     if (options.progress) options.progress(total, total);
+    internal::AuditRecord audit("import", tracker_id, options.actor);
+    audit.Count("inserted", report->inserted)
+        .Count("replaced", report->replaced)
+        .Count("unchanged", report->unchanged)
+        .Count("skipped", report->skipped)
+        .Count("removed", report->removed);
+    if (options.replace) audit.Text("mode", "replace");
+    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(txn, audit));
     return impl_->FinishHistory(txn, &history, tracker_id);
   });
   if (!st.ok()) {

@@ -86,7 +86,8 @@ Status Store::Impl::DeleteRecord(MDB_txn* txn, internal::History* history,
 
 Result<std::string> Store::Put(std::string_view tracker_id,
                                std::string_view json, PutMode mode,
-                               Timestamp now) try {
+                               Timestamp now, std::string_view actor) try {
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
   internal::EncodedRecord rec;
   LIBEXPORT_RETURN_IF_ERROR(internal::EncodeCustomizationJson(json, now, &rec));
   Status st = impl_->Write([&](MDB_txn* txn) -> Status {
@@ -108,6 +109,15 @@ Result<std::string> Store::Put(std::string_view tracker_id,
     Impl::PutOutcome outcome;
     LIBEXPORT_RETURN_IF_ERROR(
         impl_->PutRecord(txn, &history, rec.id, rec.value, &outcome));
+    static constexpr std::string_view kModes[] = {"create", "replace",
+                                                  "upsert"};
+    static constexpr std::string_view kOutcomes[] = {"inserted", "replaced",
+                                                     "unchanged"};
+    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(
+        txn, internal::AuditRecord("put", tracker_id, actor)
+                 .Text("id", id)
+                 .Text("mode", kModes[static_cast<int>(mode)])
+                 .Text("result", kOutcomes[static_cast<int>(outcome)])));
     return impl_->FinishHistory(txn, &history, tracker_id);
   });
   if (!st.ok()) return st;
@@ -116,7 +126,9 @@ Result<std::string> Store::Put(std::string_view tracker_id,
   return internal::CurrentExceptionStatus();
 }
 
-Status Store::Delete(std::string_view tracker_id, std::string_view id) try {
+Status Store::Delete(std::string_view tracker_id, std::string_view id,
+                     std::string_view actor) try {
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
   internal::Uuid uuid;
   if (!internal::ParseUuid(id, &uuid)) {
     return Status::InvalidArgument("not a UUID", "id");
@@ -126,6 +138,9 @@ Status Store::Delete(std::string_view tracker_id, std::string_view id) try {
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
     internal::History history = impl_->MakeHistory(txn, &e);
     LIBEXPORT_RETURN_IF_ERROR(impl_->DeleteRecord(txn, &history, uuid));
+    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(
+        txn, internal::AuditRecord("delete", tracker_id, actor)
+                 .Text("id", internal::UuidToString(uuid))));
     return impl_->FinishHistory(txn, &history, tracker_id);
   });
 } catch (...) {

@@ -144,6 +144,14 @@ Result<std::shared_ptr<Store>> Store::Open(const std::string& path,
       return Status::Corruption(canonical + " is not a libexport store");
     if (rc != MDB_SUCCESS) return LmdbStatus("mdb_dbi_open", rc);
   }
+  // Added after format 2 was released (an additive table): a read-only
+  // open of a store no writer has opened since has none.
+  rc = mdb_dbi_open(txn.get(), "audit_log", create, &impl->audit_log);
+  if (rc == MDB_SUCCESS) {
+    impl->has_audit_log = true;
+  } else if (rc != MDB_NOTFOUND || !options.read_only) {
+    return LmdbStatus("mdb_dbi_open", rc);
+  }
   rc = txn.Commit();
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_txn_commit", rc);
   if (migrate) {

@@ -2,7 +2,8 @@
 // the engine. Its methods are defined where their concept lives:
 // transaction.cpp (BeginRead, Write), tracker.cpp (FindTracker, PutTracker),
 // records.cpp (PutRecord, DeleteRecord), index.cpp (index writes, counts),
-// sync_state.cpp (the sync state of a mirrored tracker).
+// sync_state.cpp (the sync state of a mirrored tracker), audit_log.cpp
+// (AppendAudit).
 #ifndef LIBEXPORT_SRC_STORE_IMPL_H_
 #define LIBEXPORT_SRC_STORE_IMPL_H_
 
@@ -21,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit_log.h"
 #include "history.h"
 #include "huge_page_allocator.h"
 #include "keys.h"
@@ -40,6 +42,10 @@ class Store::Impl {
   MDB_env* env = nullptr;
   MDB_dbi meta = 0, trackers = 0, records = 0, index = 0, catalog = 0;
   MDB_dbi changes = 0, graves = 0, boundaries = 0;  // history.h
+  MDB_dbi audit_log = 0;                            // audit_log.h
+  // False only for a store opened read-only whose writer predates the
+  // audit log table: then there are no entries to read.
+  bool has_audit_log = false;
 
   // A read transaction with the resize lock held shared: the map may only
   // be resized while this process has no transaction (lmdb.h,
@@ -62,6 +68,10 @@ class Store::Impl {
   // from the start (after adopting another process's larger map), so it
   // must only write through its txn. Writers are serialized.
   Status Write(const std::function<Status(MDB_txn*)>& fn);
+
+  // Appends `record` to the audit log, dated Now(), in `txn`, then drops
+  // at most 256 entries older than the store's audit log retention.
+  Status AppendAudit(MDB_txn* txn, const internal::AuditRecord& record);
 
   // The clock (StoreOptions::clock, else the system clock).
   Timestamp Now() const;

@@ -91,11 +91,16 @@ Result<SyncState> Store::SyncStateOf(std::string_view tracker_id) const try {
   return internal::CurrentExceptionStatus();
 }
 
-Status Store::SetSyncState(std::string_view tracker_id,
-                           const SyncState& state) try {
+Status Store::SetSyncState(std::string_view tracker_id, const SyncState& state,
+                           std::string_view actor) try {
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
   return impl_->Write([&](MDB_txn* txn) -> Status {
     internal::TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
+    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(
+        txn, internal::AuditRecord("sync_state", tracker_id, actor)
+                 .Text("upstream", state.upstream)
+                 .Text("remote_tracker", state.remote_tracker)));
     return impl_->PutSyncState(txn, e.number, state);
   });
 } catch (...) {

@@ -166,12 +166,15 @@ Status Store::Impl::PutTracker(MDB_txn* txn, std::string_view id,
 }
 
 Result<std::string> Store::AddTracker(std::string_view tracker_id,
-                                      std::optional<std::string> key) try {
+                                      std::optional<std::string> key,
+                                      std::string_view actor) try {
   if (!IsValidTrackerId(tracker_id)) {
     return Status::InvalidArgument(
         "a tracker id is 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
         "tracker_id");
   }
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
+  const bool generated = !key.has_value();
   Result<std::string> chosen = ChosenOrGeneratedKey(std::move(key));
   if (!chosen.ok()) return chosen.status();
   key = std::move(chosen).value();
@@ -197,6 +200,9 @@ Result<std::string> Store::AddTracker(std::string_view tracker_id,
     entry.number = number;
     entry.generation = NewGeneration();
     entry.key = *key;
+    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(
+        txn, internal::AuditRecord("tracker_add", tracker_id, actor)
+                 .Text("key", generated ? "generated" : "given")));
     return impl_->PutTracker(txn, tracker_id, entry);
   });
   if (!st.ok()) return st;
@@ -205,10 +211,19 @@ Result<std::string> Store::AddTracker(std::string_view tracker_id,
   return internal::CurrentExceptionStatus();
 }
 
-Status Store::RemoveTracker(std::string_view tracker_id) try {
+Status Store::RemoveTracker(std::string_view tracker_id,
+                            std::string_view actor) try {
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
   return impl_->Write([&](MDB_txn* txn) -> Status {
     TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
+    uint64_t customizations = 0;
+    LIBEXPORT_RETURN_IF_ERROR(
+        impl_->CountRecords(txn, e.number, &customizations));
+    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(
+        txn, internal::AuditRecord("tracker_remove", tracker_id, actor)
+                 .Count("customizations", customizations)
+                 .Count("catalog_items", e.catalog_items)));
     const auto prefix = internal::TrackerPrefix(e.number);
     const std::string_view p = internal::PrefixView(prefix);
     LIBEXPORT_RETURN_IF_ERROR(DeletePrefix(txn, impl_->records, p));
@@ -236,9 +251,12 @@ Result<std::string> Store::TrackerKey(std::string_view tracker_id) const try {
   return internal::CurrentExceptionStatus();
 }
 
-Result<std::string> Store::RotateTrackerKey(
-    std::string_view tracker_id, std::optional<std::string> key,
-    Timestamp previous_valid_until) try {
+Result<std::string> Store::RotateTrackerKey(std::string_view tracker_id,
+                                            std::optional<std::string> key,
+                                            Timestamp previous_valid_until,
+                                            std::string_view actor) try {
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
+  const bool generated = !key.has_value();
   Result<std::string> chosen = ChosenOrGeneratedKey(std::move(key));
   if (!chosen.ok()) return chosen.status();
   key = std::move(chosen).value();
@@ -248,6 +266,12 @@ Result<std::string> Store::RotateTrackerKey(
     e.previous_key = std::move(e.key);
     e.previous_valid_until = previous_valid_until;
     e.key = *key;
+    internal::AuditRecord audit("rotate_key", tracker_id, actor);
+    audit.Text("key", generated ? "generated" : "given");
+    if (previous_valid_until > impl_->Now()) {
+      audit.Time("previous_valid_until", previous_valid_until);
+    }
+    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(txn, audit));
     return impl_->PutTracker(txn, tracker_id, e);
   });
   if (!st.ok()) return st;

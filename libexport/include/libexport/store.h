@@ -95,6 +95,8 @@ struct ImportOptions {
   // import's own transaction: a mirror's data and the state it came from
   // commit together or not at all. Not written by a dry run or a failure.
   std::optional<SyncState> sync_state;
+  // Who imports, for the audit log (Store "Audit log").
+  std::string actor;
 };
 
 // One bad record of an import.
@@ -182,6 +184,28 @@ struct VerifyReport {
   std::vector<std::string> problems;  // one line each, for people
 };
 
+// The longest actor an audit log entry keeps (bytes): longer is
+// InvalidArgument (field "actor").
+inline constexpr size_t kMaxActorSize = 256;
+
+// One committed write, as the audit log keeps it (Store "Audit log").
+struct AuditLogEntry {
+  Timestamp time;       // the commit's time, by StoreOptions::clock
+  std::string actor;    // who, as the writer named it; empty when it did not
+  std::string op;       // "put", "delete", "import", ... (docs/operations.md)
+  std::string tracker;  // the tracker written; empty for a store-wide write
+  // The whole entry as one JSON object (an NDJSON line without its newline):
+  // "time" (RFC 3339, microseconds), "actor", "op", "tracker", then the ids
+  // or counts of the operation.
+  std::string json;
+};
+
+// Which entries Store::ReadAuditLog gives.
+struct AuditLogQuery {
+  std::optional<Timestamp> since;  // at or after this instant; none: all
+  std::string tracker;             // this tracker's only; empty: every one
+};
+
 // What a conditional export compares: the validator of an export's bytes
 // and the history point they are read from.
 struct ExportValidator {
@@ -223,6 +247,8 @@ struct ApplyChangesOptions {
   // When set, the tracker's sync state becomes this in the same
   // transaction (ImportOptions::sync_state).
   std::optional<SyncState> sync_state;
+  // Who applies them, for the audit log (Store "Audit log").
+  std::string actor;
 };
 
 // What Store::ApplyChanges did.
@@ -340,10 +366,12 @@ class Store {
   // with NotFound on a missing one. Returns the (possibly generated) id.
   // Errors: InvalidArgument (field() names the field), NotFound (tracker).
   Result<std::string> Put(std::string_view tracker_id, std::string_view json,
-                          PutMode mode, Timestamp now);
+                          PutMode mode, Timestamp now,
+                          std::string_view actor = {});
 
   // Errors: NotFound (tracker or id), InvalidArgument (id not a UUID).
-  Status Delete(std::string_view tracker_id, std::string_view id);
+  Status Delete(std::string_view tracker_id, std::string_view id,
+                std::string_view actor = {});
 
   // Imports a whole document in one transaction: all or nothing. Every record
   // is validated first; any bad record fails the import with InvalidArgument
@@ -383,10 +411,12 @@ class Store {
   // NotFound (tracker).
   Status AddCatalogItems(std::string_view tracker_id,
                          const std::vector<std::string>& identities,
-                         uint64_t* changed = nullptr);
+                         uint64_t* changed = nullptr,
+                         std::string_view actor = {});
   Status RemoveCatalogItems(std::string_view tracker_id,
                             const std::vector<std::string>& identities,
-                            uint64_t* changed = nullptr);
+                            uint64_t* changed = nullptr,
+                            std::string_view actor = {});
   Result<bool> CatalogContains(std::string_view tracker_id,
                                std::string_view identity) const;
   // Every identity of the tracker's catalog, sorted bytewise, from one
@@ -401,9 +431,12 @@ class Store {
   // (OpenSSL CSPRNG), hex-encoded. Returns the key.
   // Errors: InvalidArgument (tracker id or empty key), AlreadyExists.
   Result<std::string> AddTracker(std::string_view tracker_id,
-                                 std::optional<std::string> key = std::nullopt);
-  // Removes a tracker with all its customizations and catalog.
-  Status RemoveTracker(std::string_view tracker_id);
+                                 std::optional<std::string> key = std::nullopt,
+                                 std::string_view actor = {});
+  // Removes a tracker with all its customizations and catalog (its audit
+  // log entries stay).
+  Status RemoveTracker(std::string_view tracker_id,
+                       std::string_view actor = {});
   Result<std::vector<TrackerInfo>> ListTrackers() const;
   // The tracker's private key (the HMAC secret). NotFound when none.
   Result<std::string> TrackerKey(std::string_view tracker_id) const;
@@ -414,7 +447,8 @@ class Store {
   // is forgotten. Errors: InvalidArgument (empty key), NotFound (tracker).
   Result<std::string> RotateTrackerKey(std::string_view tracker_id,
                                        std::optional<std::string> key,
-                                       Timestamp previous_valid_until);
+                                       Timestamp previous_valid_until,
+                                       std::string_view actor = {});
   // The keys a request signed at `now` may use: the current key first, then
   // the previous one while now < its previous_valid_until.
   // Errors: NotFound (tracker), InvalidArgument (tracker id).
@@ -430,7 +464,41 @@ class Store {
   Result<SyncState> SyncStateOf(std::string_view tracker_id) const;
   // Writes it alone (an import writes it with its data:
   // ImportOptions::sync_state). Errors: NotFound (tracker), IOError.
-  Status SetSyncState(std::string_view tracker_id, const SyncState& state);
+  Status SetSyncState(std::string_view tracker_id, const SyncState& state,
+                      std::string_view actor = {});
+
+  // ------------------------------------------------------------- audit log
+  //
+  // Every write above (Put, Delete, Import, ApplyChanges, the catalog
+  // changes, AddTracker, RemoveTracker, RotateTrackerKey, SetSyncState,
+  // SetAuditLogRetention) appends one entry to the store's audit log in its
+  // own transaction: a write that fails, or rolls back, leaves none; a dry
+  // run writes none. Each takes `actor` (ImportOptions::actor,
+  // ApplyChangesOptions::actor): who writes, as free text of at most
+  // kMaxActorSize bytes of UTF-8 (else InvalidArgument, field "actor", and
+  // nothing changes). exportctl passes --actor or the OS user name, exportd
+  // "tracker@address" of the signed request. Entries are dated by
+  // StoreOptions::clock; no secret (no key) is ever written into one.
+
+  // Calls fn(entry) for each entry that matches `query`, oldest first, from
+  // one snapshot, until fn returns false. `entry` is valid only during the
+  // call. An entry that does not decode is skipped and counted in
+  // `corrupt` (optional). A store opened read-only whose writer predates the
+  // audit log has none: no entries. Errors: IOError.
+  Status ReadAuditLog(const AuditLogQuery& query,
+                      const std::function<bool(const AuditLogEntry&)>& fn,
+                      uint64_t* corrupt = nullptr) const;
+
+  // How long entries are kept: a setting of the store itself, so every
+  // process that writes to it applies the same one. Zero (the default):
+  // forever. Each commit drops at most 256 entries older than that.
+  Result<std::chrono::seconds> AuditLogRetention() const;
+  // Sets it and at once drops every entry older than now - retention
+  // (`removed`, optional, says how many); zero keeps everything from now on.
+  // Errors: InvalidArgument (negative retention, field "retention"; actor).
+  Status SetAuditLogRetention(std::chrono::seconds retention,
+                              std::string_view actor = {},
+                              uint64_t* removed = nullptr);
 
   // ----------------------------------------------------------- maintenance
 
