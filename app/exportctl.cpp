@@ -1,6 +1,7 @@
 #include "exportctl.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -58,6 +59,18 @@ std::string Session::ReadInput(const std::string& file) const {
   }
   ::close(fd);
   return data;
+}
+
+std::string Session::Actor() const {
+  if (!actor.empty()) return actor;
+  const uid_t uid = ::geteuid();
+  struct passwd pw, *found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 &&
+      found != nullptr && found->pw_name != nullptr && *found->pw_name) {
+    return found->pw_name;
+  }
+  return "uid " + std::to_string(uid);
 }
 
 void Session::CheckOutput() const {
@@ -171,6 +184,9 @@ int RunExportctl(const std::vector<std::string>& args, std::istream& in,
   app.set_version_flag("--version", libexport::VersionLine("exportctl"));
   app.add_option("--store", session.store_dir, "the store directory")
       ->capture_default_str();
+  app.add_option("--actor", session.actor,
+                 "who writes, as the store's audit log records it (default: "
+                 "the OS user name)");
   // Subcommands inherit this footer when they are added.
   app.footer(ExitCodesHelp(false));
   AddTrackerCommands(app, session, &action);
@@ -180,6 +196,7 @@ int RunExportctl(const std::vector<std::string>& args, std::istream& in,
   AddTrackerFileCommands(app, session, &action);
   AddBackupCommands(app, session, &action);
   AddDiffCommand(app, session, &action);
+  AddAuditLogCommand(app, session, &action);
   AddSyncCommand(app, session, &action);
   app.footer(
       ExitCodesHelp(true) +

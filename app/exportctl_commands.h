@@ -35,10 +35,15 @@ class Session {
   // Throws Failure ("write error: ...") when `out` failed.
   void CheckOutput() const;
 
+  // Who writes, for the store's audit log: --actor, else the OS user name
+  // (of the effective uid; "uid N" when it has none).
+  std::string Actor() const;
+
   std::istream& in;
   std::ostream& out;
   std::ostream& err;
   std::string store_dir = "./data/store";
+  std::string actor;  // --actor
 };
 
 // What the chosen subcommand does; returns the exit code.
@@ -54,6 +59,7 @@ void AddRequestCommand(CLI::App& app, Session& session, Action* action);
 void AddTrackerFileCommands(CLI::App& app, Session& session, Action* action);
 void AddBackupCommands(CLI::App& app, Session& session, Action* action);
 void AddDiffCommand(CLI::App& app, Session& session, Action* action);
+void AddAuditLogCommand(CLI::App& app, Session& session, Action* action);
 
 // `exportctl import`: one document into a tracker, all or nothing; prints
 // what was imported, or the bad records on stderr. Returns the exit code.

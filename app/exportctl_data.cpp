@@ -125,6 +125,7 @@ int RunImport(Session& s, const ImportFlags& f) {
   if (f.on_conflict == "override") options.on_conflict = OnConflict::kOverride;
   options.replace = f.replace;
   options.dry_run = f.dry_run;
+  options.actor = s.Actor();
   Input input(s, f.file);
   auto store = s.OpenStore(false);
   const bool tty = &s.err == &std::cerr && isatty(STDERR_FILENO);
@@ -269,8 +270,9 @@ for (const bool add : {true, false}) {
       auto store = s.OpenStore(false);
       uint64_t changed = 0;
       Session::Check(
-          add ? store->AddCatalogItems(cf->tracker, ids, &changed)
-              : store->RemoveCatalogItems(cf->tracker, ids, &changed));
+          add ? store->AddCatalogItems(cf->tracker, ids, &changed, s.Actor())
+              : store->RemoveCatalogItems(cf->tracker, ids, &changed,
+                                          s.Actor()));
       s.out << (add ? "added " : "removed ") << changed << " of " << ids.size()
             << " identities\n";
       return kExitOk;

@@ -15,7 +15,9 @@ void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
   };
   auto vf = std::make_shared<VerifyFlags>();
   CLI::App* verify = app.add_subcommand(
-      "verify", "check that a tracker's records and indexes agree");
+      "verify",
+      "check that a tracker's records and indexes agree (with --all, every "
+      "tracker and the audit log)");
   CLI::Option* verify_id =
       verify->add_option("TRACKER", vf->tracker, "the tracker id");
   CLI::Option* verify_all = verify->add_flag(
@@ -46,6 +48,22 @@ void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
           s.err << "problem: " << (vf->all ? id + ": " : "") << p << "\n";
         }
         healthy = healthy && report.problems.empty();
+      }
+      if (vf->all) {  // the store-wide audit log: every entry decodes
+        uint64_t entries = 0, corrupt = 0;
+        Session::Check(store->ReadAuditLog(
+            {},
+            [&](const AuditLogEntry&) {
+              ++entries;
+              return true;
+            },
+            &corrupt));
+        s.out << "audit log: entries=" << entries << "\n";
+        if (corrupt > 0) {
+          s.err << "problem: audit log: " << corrupt
+                << " entries do not decode\n";
+          healthy = false;
+        }
       }
       if (!healthy) return kExitFailure;
       s.out << "ok\n";
@@ -135,16 +153,20 @@ void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
       demo::DemoOptions options = df->options;
       options.now = SystemNow();
       auto store = s.OpenStore(true);
-      auto key = store->AddTracker(df->tracker);
+      auto key = store->AddTracker(df->tracker, std::nullopt, s.Actor());
       Session::Check(key.status());
       demo::DemoData data = demo::GenerateDemo(options);
       ImportOptions import;
       import.now = options.now;
+      import.actor = s.Actor();
       ImportReport report;
       Status st = store->Import(df->tracker, data.ndjson, import, &report);
-      if (st.ok()) st = store->AddCatalogItems(df->tracker, data.catalog);
+      if (st.ok())
+        st = store->AddCatalogItems(df->tracker, data.catalog, nullptr,
+                                    s.Actor());
       if (!st.ok()) {
-        (void)store->RemoveTracker(df->tracker);  // leave nothing half made
+        (void)store->RemoveTracker(df->tracker,
+                                   s.Actor());  // leave nothing half made
         Session::Check(st);
       }
       s.out << "tracker: " << df->tracker << "\nkey: " << *key

@@ -81,7 +81,7 @@ class Mirror {
     store_ = s_.OpenStore(true);
     Result<std::string> key = store_->TrackerKey(f_.tracker);
     if (key.status().code() == Status::Code::kNotFound) {
-      Session::Check(store_->AddTracker(f_.tracker, key_).status());
+      Session::Check(store_->AddTracker(f_.tracker, key_, s_.Actor()).status());
       s_.out << "sync " << f_.tracker << ": created the tracker (with "
              << f_.remote_tracker << "'s key)\n";
     } else {
@@ -144,6 +144,7 @@ class Mirror {
       }
       ApplyChangesOptions options;
       options.replace = from_start;
+      options.actor = s_.Actor();
       options.sync_state =
           SyncState{state.upstream, state.remote_tracker, "", batch.cursor};
       ApplyChangesReport report;
@@ -202,6 +203,7 @@ class Mirror {
     options.format = ImportFormat::kJson;
     options.replace = true;
     options.now = SystemNow();
+    options.actor = s_.Actor();
     options.sync_state = SyncState{from.upstream, from.remote_tracker,
                                    res.get_header_value("ETag"),
                                    res.get_header_value("X-Libexport-Cursor")};

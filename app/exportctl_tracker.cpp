@@ -44,7 +44,7 @@ void AddTrackerCommands(CLI::App& app, Session& s, Action* action) {
     *action = [&s, add_flags] {
       const std::optional<std::string> given = NewKey(s, *add_flags);
       auto store = s.OpenStore(true);
-      auto key = store->AddTracker(add_flags->tracker, given);
+      auto key = store->AddTracker(add_flags->tracker, given, s.Actor());
       Session::Check(key.status());
       if (!given) {
         s.out << "tracker " << add_flags->tracker
@@ -78,7 +78,7 @@ void AddTrackerCommands(CLI::App& app, Session& s, Action* action) {
   remove->add_option("TRACKER", *remove_id, "the tracker id")->required();
   remove->callback([&s, action, remove_id] {
     *action = [&s, remove_id] {
-      Session::Check(s.OpenStore(false)->RemoveTracker(*remove_id));
+      Session::Check(s.OpenStore(false)->RemoveTracker(*remove_id, s.Actor()));
       s.out << "tracker " << *remove_id << " removed\n";
       return kExitOk;
     };
@@ -116,7 +116,8 @@ void AddTrackerCommands(CLI::App& app, Session& s, Action* action) {
       Timestamp until = SystemNow();
       until.seconds += f.grace;
       if (f.grace == 0) until = Timestamp{};
-      auto key = s.OpenStore(false)->RotateTrackerKey(f.tracker, given, until);
+      auto key = s.OpenStore(false)->RotateTrackerKey(f.tracker, given, until,
+                                                      s.Actor());
       Session::Check(key.status());
       if (!given) s.out << *key << "\n";
       s.err << "tracker " << f.tracker << ": key replaced; the previous key "
