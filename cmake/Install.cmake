@@ -58,6 +58,12 @@ endif()
 
 if(LIBEXPORT_BUILD_APP)
   install(TARGETS exportd exportctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  # The systemd units (deploy/), where a package puts them: installed, not
+  # enabled (`systemctl enable --now exportd` is the operator's step).
+  # Relative to the prefix: /usr/lib/systemd/system in the .deb.
+  install(FILES deploy/exportd.service deploy/exportctl-verify.service
+                deploy/exportctl-verify.timer
+    DESTINATION lib/systemd/system)
 endif()
 install(FILES README.md LICENSE NOTICE CHANGELOG.md
   DESTINATION ${CMAKE_INSTALL_DOCDIR})

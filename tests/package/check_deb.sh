@@ -26,7 +26,10 @@ for f in usr/bin/exportd usr/bin/exportctl \
          usr/lib/cmake/libexport/libexportConfigVersion.cmake \
          usr/lib/pkgconfig/libexport.pc usr/lib/pkgconfig/libexport-http.pc \
          usr/share/doc/libexport/LICENSE usr/share/doc/libexport/NOTICE \
-         usr/share/doc/libexport/README.md usr/share/doc/libexport/docs/embedding.md; do
+         usr/share/doc/libexport/README.md usr/share/doc/libexport/docs/embedding.md \
+         usr/lib/systemd/system/exportd.service \
+         usr/lib/systemd/system/exportctl-verify.service \
+         usr/lib/systemd/system/exportctl-verify.timer; do
   grep -qx "\./$f" <<<"$contents" || { echo "missing from the package: /$f"; fail=1; }
 done
 # Nothing of the build or the tests.
