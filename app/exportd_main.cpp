@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -34,6 +35,7 @@
 #include "http/error_json.h"
 #include "libexport/http/export_routes.h"
 #include "libexport/store.h"
+#include "log_writer.h"
 #include "server_config.h"
 
 namespace {
@@ -116,16 +118,17 @@ int Serve(httplib::Server& server, libexport::app::HardenedServer* hardened,
   options.max_waiting_changes = config.max_waiting_changes;
   options.not_found_for_other_paths = true;
   options.install_pre_routing_handler = false;
-  static std::mutex log_mu;
+  // Declared before the routes: destroyed after them, it writes every line
+  // they logged.
+  std::unique_ptr<libexport::app::LogWriter> log;
   if (config.access_log) {
+    log = std::make_unique<libexport::app::LogWriter>(STDERR_FILENO);
     const bool json = config.log_format == "json";
-    options.access_log = [json](const libexport::http::AccessLogEntry& e) {
-      std::string line = (json ? libexport::http::FormatAccessLogJson(e)
-                               : libexport::http::FormatAccessLogLine(e)) +
-                         "\n";
-      std::lock_guard<std::mutex> lock(log_mu);
-      std::fwrite(line.data(), 1, line.size(), stderr);
-    };
+    options.access_log =
+        [json, w = log.get()](const libexport::http::AccessLogEntry& e) {
+          w->Append(json ? libexport::http::FormatAccessLogJson(e)
+                         : libexport::http::FormatAccessLogLine(e));
+        };
   }
   auto routes = libexport::http::MountExportRoutes(server, store, options);
   libexport::http::ExportRoutes* r = routes.get();

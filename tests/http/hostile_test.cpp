@@ -114,6 +114,7 @@ TEST_CASE("slowloris clients do not starve others while workers remain",
     auto res = client.Post(
         kPath.c_str(), SignedHeaders("shop", "shop-key", kPath), "", kJsonType);
     REQUIRE(res);
+    INFO("request " << i << ": " << res->body);
     CHECK(res->status == 200);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
   }
