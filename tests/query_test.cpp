@@ -224,6 +224,7 @@ TEST_CASE("query: ValidateExportQuery checks tracker ids and empty filters",
           "[query]") {
   ExportQuery q;
   q.tracker_id = "ok_id-1";
+  q.now = Timestamp{42, 0};
   CHECK(ValidateExportQuery(q).ok());
   q.tracker_id = "bad id";
   CHECK(ValidateExportQuery(q).field() == "tracker_id");

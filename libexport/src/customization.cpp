@@ -241,7 +241,8 @@ void Store(std::string* v, size_t at, T x) {
 // Encodes a customization given as a parsed JSON element whose opaque
 // objects SplitOpaque replaced by `{}` and kept in `opaque`.
 Status EncodeCustomization(const element& element, const OpaqueValues& opaque,
-                           Timestamp now, EncodedRecord* out) {
+                           Timestamp now, const Rfc3339* keep_created_at,
+                           EncodedRecord* out) {
   enum {
     kId,
     kModel,
@@ -434,7 +435,8 @@ Status EncodeCustomization(const element& element, const OpaqueValues& opaque,
       GetTime(f[kUpdatedAt], path(kUpdatedAt), &updated_at));
   const Rfc3339 stamped{now, 0};
   w.json += ",\"created_at\":";
-  w.AppendTime(created_at.value_or(stamped));
+  w.AppendTime(keep_created_at != nullptr ? *keep_created_at
+                                          : created_at.value_or(stamped));
   w.json += ",\"updated_at\":";
   w.AppendTime(updated_at.value_or(stamped));
   w.json.push_back('}');
@@ -497,8 +499,24 @@ Status EncodeCustomization(const element& element, const OpaqueValues& opaque,
 
 }  // namespace
 
+bool CanonicalCreatedAt(std::string_view canonical_json, Rfc3339* out) {
+  // Searched from the end: an opaque object earlier in the record may hold
+  // a member of that name, the top-level one comes after every such object.
+  constexpr std::string_view kMember = ",\"created_at\":\"";
+  const size_t at = canonical_json.rfind(kMember);
+  if (at == std::string_view::npos) return false;
+  const size_t begin = at + kMember.size();
+  const size_t end = canonical_json.find('"', begin);
+  if (end == std::string_view::npos) return false;
+  auto parsed = ParseRfc3339(canonical_json.substr(begin, end - begin));
+  if (!parsed.ok()) return false;
+  *out = *parsed;
+  return true;
+}
+
 Status EncodeCustomizationJson(std::string_view json, Timestamp now,
-                               EncodedRecord* out) {
+                               EncodedRecord* out,
+                               const Rfc3339* keep_created_at) {
   // One parser and one split per thread: they keep their buffers.
   thread_local simdjson::dom::parser parser;
   thread_local std::string rest;
@@ -515,7 +533,7 @@ Status EncodeCustomizationJson(std::string_view json, Timestamp now,
     return Invalid(
         "", std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  Status st = EncodeCustomization(root, opaque, now, out);
+  Status st = EncodeCustomization(root, opaque, now, keep_created_at, out);
   if (rest.capacity() > RecordWriter::kKeepBytes) std::string().swap(rest);
   return st;
 }

@@ -28,9 +28,17 @@ struct EncodedRecord {
 // e.g. "pin_definitions[2].active_to", and whose message says why
 // ("must be an RFC 3339 time"); unknown fields are errors too. A syntax
 // error names the member it is in ("target_criteria"), or none.
+// `keep_created_at`, when set, is the record's created_at whatever `json`
+// says (a full replacement keeps the stored one).
 // Thread-safe: uses thread_local buffers.
 Status EncodeCustomizationJson(std::string_view json, Timestamp now,
-                               EncodedRecord* out);
+                               EncodedRecord* out,
+                               const Rfc3339* keep_created_at = nullptr);
+
+// The created_at of a record's canonical JSON (RecordView::json()), as the
+// encoder above wrote it: the last top-level members are always
+// ,"created_at":"...","updated_at":"..."}. False when it is not there.
+bool CanonicalCreatedAt(std::string_view canonical_json, Rfc3339* out);
 
 }  // namespace libexport::internal
 

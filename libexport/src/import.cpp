@@ -180,6 +180,12 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
   if (report == nullptr) report = &local;
   *report = ImportReport{};
   LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(options.actor));
+  if (!options.now) {
+    return Status::InvalidArgument(
+        "required: the time given to records that lack created_at or "
+        "updated_at; there is no default",
+        "now");
+  }
   {  // Fail fast on a missing tracker, before the expensive part.
     Impl::ReadTxn txn;
     LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
@@ -190,7 +196,7 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
   internal::ValueArena arena;
   PendingList pending;
   const bool json = internal::ReadImportDocument(
-      document, options.format, options.now, &arena, &pending, report);
+      document, options.format, *options.now, &arena, &pending, report);
   const size_t invalid = report->error_count;
   const auto invalid_status = [&] {
     return Status::InvalidArgument(std::to_string(invalid) +

@@ -19,11 +19,15 @@ namespace libexport::internal {
 
 // Not thread-safe; one per export. `catalog` may be null when the query
 // does not remove_nonexisting_item_pins.
+// `q` has passed ValidateExportQuery (its `now` is set).
 class PrunedRecordWriter {
  public:
   PrunedRecordWriter(const ExportQuery& q, CatalogSet* catalog,
                      ExportStats* stats)
-      : q_(q), now_(ToMicros(q.now)), catalog_(catalog), stats_(stats) {}
+      : q_(q),
+        now_(ToMicros(q.now.value())),
+        catalog_(catalog),
+        stats_(stats) {}
 
   // Appends the record's JSON, as exported, to `out`; counts the pins it
   // prunes in the stats. Errors: those of the catalog lookups.

@@ -178,6 +178,12 @@ Status ValidateExportQuery(const ExportQuery& q) {
             types + " alone",
         "target_identity");
   }
+  if (!q.now) {
+    return Status::InvalidArgument(
+        "required: the instant the export is evaluated at (pin expiry and "
+        "available); there is no default",
+        "now");
+  }
   if (q.prune_report && q.representation.format != ExportFormat::kJson) {
     return Status::InvalidArgument(
         "the prune report is a member of the JSON document; it cannot be "

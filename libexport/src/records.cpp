@@ -105,6 +105,16 @@ Result<std::string> Store::Put(std::string_view tracker_id,
     if (mode == PutMode::kReplace && rc == MDB_NOTFOUND) {
       return Status::NotFound("customization not found: " + id);
     }
+    // A full replacement keeps the stored created_at (a stored record that
+    // does not decode has none to keep).
+    internal::RecordView stored;
+    Rfc3339 created;
+    if (rc == MDB_SUCCESS &&
+        internal::RecordView::Parse(ToView(v), &stored).ok() &&
+        internal::CanonicalCreatedAt(stored.json(), &created)) {
+      LIBEXPORT_RETURN_IF_ERROR(
+          internal::EncodeCustomizationJson(json, now, &rec, &created));
+    }
     internal::History history = impl_->MakeHistory(txn, &e);
     Impl::PutOutcome outcome;
     LIBEXPORT_RETURN_IF_ERROR(

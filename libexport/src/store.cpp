@@ -35,6 +35,43 @@ std::map<std::string, std::weak_ptr<Store>>& Registry() {
   return *registry;
 }
 
+// Why `wanted` cannot be served by the store already open with `open`:
+// the first option that differs (every one but create_if_missing, which no
+// longer matters once the store exists). A clock cannot be compared, so one
+// given to either open is a difference.
+Status CheckSameOptions(const std::string& path, const StoreOptions& open,
+                        const StoreOptions& wanted) {
+  auto differs = [&](const char* field, const std::string& was,
+                     const std::string& asked) {
+    return Status::InvalidArgument(
+        path + " is already open in this process with " + field + "=" + was +
+            " (asked: " + asked +
+            "); one process has one Store per path, with one set of options: "
+            "open it with the same options, or share the open Store",
+        field);
+  };
+  auto yes_no = [](bool b) { return std::string(b ? "true" : "false"); };
+  if (open.read_only != wanted.read_only)
+    return differs("read_only", yes_no(open.read_only),
+                   yes_no(wanted.read_only));
+  if (open.max_map_size != wanted.max_map_size)
+    return differs("max_map_size", std::to_string(open.max_map_size),
+                   std::to_string(wanted.max_map_size));
+  if (open.max_readers != wanted.max_readers)
+    return differs("max_readers", std::to_string(open.max_readers),
+                   std::to_string(wanted.max_readers));
+  if (open.sync != wanted.sync)
+    return differs("sync", yes_no(open.sync), yes_no(wanted.sync));
+  if (open.tombstone_retention != wanted.tombstone_retention)
+    return differs("tombstone_retention",
+                   std::to_string(open.tombstone_retention.count()) + "s",
+                   std::to_string(wanted.tombstone_retention.count()) + "s");
+  if (open.clock || wanted.clock)
+    return differs("clock", open.clock ? "a custom clock" : "the system clock",
+                   wanted.clock ? "a custom clock" : "the system clock");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Store::Impl::~Impl() {
@@ -65,7 +102,11 @@ Result<std::shared_ptr<Store>> Store::Open(const std::string& path,
     return Status::IOError("cannot resolve " + path + ": " + ec.message());
 
   std::lock_guard<std::mutex> lock(registry_mu);
-  if (auto open = Registry()[canonical].lock()) return open;
+  if (auto open = Registry()[canonical].lock()) {
+    LIBEXPORT_RETURN_IF_ERROR(
+        CheckSameOptions(canonical, open->impl_->options, options));
+    return open;
+  }
 
   auto impl = std::make_unique<Impl>();
   impl->path = canonical;

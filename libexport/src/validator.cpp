@@ -51,7 +51,7 @@ Result<ExportValidator> Store::Impl::ExportEtagIn(
   internal::TrackerEntry tracker;
   LIBEXPORT_RETURN_IF_ERROR(FindTracker(txn, query.tracker_id, &tracker));
   auto boundary = internal::LatestBoundary(txn, boundaries, tracker.number,
-                                           internal::ToMicros(query.now));
+                                           internal::ToMicros(*query.now));
   if (!boundary.ok()) return boundary.status();
   const uint64_t hash = internal::Checksum64(NormalizedQuery(query, *boundary));
   ExportValidator v;

@@ -300,7 +300,7 @@ TEST_CASE("no key or signature appears in a log line or an error body",
       if (res->status != 200) bodies.push_back(res->body);
     }
   }
-  REQUIRE(bodies.size() >= 6);
+  REQUIRE(bodies.size() == 7);  // all but the one good request
   auto lines = s.server->log.WaitFor(8);
   REQUIRE(lines.size() == 8);
   std::vector<std::string> all = bodies;
@@ -411,7 +411,13 @@ TEST_CASE("a request body is read under a cap and otherwise ignored",
       },
       kJsonType);
   // 413, or the connection closed while the client was still sending.
-  if (c) CHECK(c->status == 413);
+  INFO(httplib::to_string(c.error()));
+  if (c) {
+    CHECK(c->status == 413);
+  } else {
+    CHECK((c.error() == httplib::Error::Write ||
+           c.error() == httplib::Error::Read));
+  }
 }
 
 TEST_CASE("Range requests are refused and br is never applied", "[http]") {
@@ -536,7 +542,7 @@ TEST_CASE("a large export streams with server memory flat in its size",
   DemoServer s(30000);
   std::string expected = Export(*s.store, Query("demo"));
   REQUIRE(expected.size() > 8u * 1024 * 1024);
-  long before = ProcStatusKb("RssAnon");
+  HeapPeak heap;  // `expected` exists already
   size_t received = 0;
   uint64_t checksum = 0;
   httplib::Client c(s.server->url());
@@ -556,26 +562,20 @@ TEST_CASE("a large export streams with server memory flat in its size",
   httplib::Response res;
   httplib::Error err;
   REQUIRE(c.send(req, res, err));
-  long after = ProcStatusKb("RssAnon");
+  const long growth = heap.GrowthKb();
   CHECK(status == 200);
   CHECK(received == expected.size());
   uint64_t expected_checksum = 0;
   for (unsigned char ch : expected)
     expected_checksum = expected_checksum * 131 + ch;
   CHECK(checksum == expected_checksum);
-  // Buffering the body would grow anonymous memory by its size; streaming
-  // keeps it to a few 64 KiB batches (the bound leaves room for allocator
-  // noise and the client's own buffers).
-  INFO("RssAnon before " << before << " kB, after " << after << " kB, body "
-                         << expected.size() / 1024 << " kB");
-#if defined(__SANITIZE_ADDRESS__)
-  // Under ASan freed memory stays resident in its quarantine (256 MB by
-  // default), so RSS cannot tell streaming from buffering here; LeakSanitizer
-  // checks for leaks instead (scripts/test --sanitize).
-  WARN("RssAnon bound not checked under AddressSanitizer");
-#else
-  CHECK(after - before < static_cast<long>(expected.size() / 1024 / 4));
-#endif
+  // Buffering the body would hold its size at once; streaming keeps a few
+  // 64 KiB batches live (the bound leaves room for the client's buffers).
+  // The live heap, not RSS: the same check under ASan, whose quarantine
+  // keeps freed memory resident.
+  INFO("live heap peak +" << growth << " kB, body " << expected.size() / 1024
+                          << " kB");
+  CHECK(growth < static_cast<long>(expected.size() / 1024 / 4));
 }
 
 TEST_CASE("a client that goes away mid-stream releases the export at once",
@@ -659,7 +659,8 @@ TEST_CASE("shutdown during a stream lets it finish, then listen returns",
   // A new request during shutdown is refused.
   httplib::Client late(s.server->url());
   auto refused = SignedPost(late, "demo", "demo-key");
-  if (refused) CHECK(refused->status == 503);
+  REQUIRE(refused);  // the listener still answers: with a 503
+  CHECK(refused->status == 503);
   s.server->Stop();  // returns once the stream finished
   client.join();
   CHECK(complete);

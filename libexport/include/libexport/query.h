@@ -73,7 +73,10 @@ struct ExportQuery {
   // and the reason ("expired" wins when both apply).
   bool prune_report = false;
   // The instant of the export: expiry and `available` are evaluated at it.
-  Timestamp now;
+  // Required: there is no default instant (an unset one would silently be
+  // 1970 and keep every expired pin); an export without it is
+  // InvalidArgument with field "now". ParseExportQuery sets it.
+  std::optional<Timestamp> now;
   Representation representation;
 };
 
@@ -96,7 +99,8 @@ Result<ExportQuery> ParseExportQuery(
 // Store::Export, so library callers get the same 422 answers): a valid
 // tracker id; no empty filter value; target_identities only when
 // target_types is empty or contains kItem (field "target_identity");
-// prune_report only with ExportFormat::kJson (field "prune_report").
+// prune_report only with ExportFormat::kJson (field "prune_report"); `now`
+// set (field "now").
 Status ValidateExportQuery(const ExportQuery& query);
 
 // Tracker ids: 1-64 characters of [A-Za-z0-9_-].

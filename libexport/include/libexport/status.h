@@ -81,12 +81,17 @@ class [[nodiscard]] Status {
   std::string field_;
 };
 
-// A value or the Status that explains why there is none.
+// A value or the Status that explains why there is none. A Result is
+// always one of the two: built from an OK Status (a bug in the caller: there
+// is no value) it holds Internal("Result built from an OK Status") instead,
+// so ok() is false and status() says why.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit
-  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be ok
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit
+  Result(Status status)                      // NOLINT: implicit
+      : v_(status.ok() ? Status::Internal("Result built from an OK Status")
+                       : std::move(status)) {}
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
     static const Status kOk;

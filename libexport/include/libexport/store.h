@@ -10,7 +10,9 @@
 //
 // One environment per path per process: Open() on a path that is already
 // open in this process returns the same Store (LMDB forbids opening one
-// environment twice in a process; see lmdb.h "Caveats").
+// environment twice in a process; see lmdb.h "Caveats"), provided the
+// options are the same; options that differ cannot take effect, so that
+// Open is InvalidArgument naming the first differing option.
 //
 // Errors: no exception leaves a Store or Snapshot method. One thrown inside
 // (std::bad_alloc, or one from a caller's ExportSink) becomes
@@ -78,8 +80,11 @@ struct ImportOptions {
   // stored one, kOverride replaces it. An id repeated inside one document is
   // always an error.
   OnConflict on_conflict = OnConflict::kRaise;
-  // created_at / updated_at for records that lack them.
-  Timestamp now;
+  // created_at / updated_at for records that lack them. Required: there is
+  // no default instant (an unset one would silently date records 1970); an
+  // import without it is InvalidArgument with field "now", and changes
+  // nothing.
+  std::optional<Timestamp> now;
   // Called now and then while records are written (done, total). Optional.
   std::function<void(size_t done, size_t total)> progress;
   // Replace: after the import the tracker's customizations are exactly the
@@ -275,7 +280,10 @@ class Store {
   // Opens (or, with create_if_missing, creates) the store in directory
   // `path`, clears stale reader slots left by dead processes, and opens every
   // table. Errors: NotFound (no store and !create_if_missing), IOError,
-  // Corruption (not a libexport store, or an unknown format version).
+  // Corruption (not a libexport store, or an unknown format version),
+  // InvalidArgument (the path is already open in this process with other
+  // options; field() names the option: "read_only", "max_map_size",
+  // "max_readers", "sync", "tombstone_retention", "clock").
   static Result<std::shared_ptr<Store>> Open(const std::string& path,
                                              const StoreOptions& options = {});
 
@@ -363,7 +371,11 @@ class Store {
   enum class PutMode { kCreate, kReplace, kUpsert };
   // Validates one customization (a JSON object, docs/format.md) and
   // writes it. kCreate fails with AlreadyExists on an existing id, kReplace
-  // with NotFound on a missing one. Returns the (possibly generated) id.
+  // with NotFound on a missing one. Replacing a stored customization
+  // (kReplace, or kUpsert of an existing id) keeps its created_at whatever
+  // `json` says; updated_at is `json`'s, or `now` when it has none. `now`
+  // also dates a new customization that lacks the two. Returns the
+  // (possibly generated) id.
   // Errors: InvalidArgument (field() names the field), NotFound (tracker).
   Result<std::string> Put(std::string_view tracker_id, std::string_view json,
                           PutMode mode, Timestamp now,
