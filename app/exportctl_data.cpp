@@ -204,10 +204,22 @@ int RunExport(Session& s, const ExportCommandFlags& f) {
    private:
     std::ostream& o_;
   } sink(s.out);
-  Status st = store->Export(*query, sink);
+  ExportStats stats;
+  Status st = store->Export(*query, sink, &stats);
   // A sink stops only when stdout failed: say why.
   s.CheckOutput();
   Session::Check(st);
+  // The document holds every intact record; a damaged one was left out.
+  // That is never a success: a script that keeps the output must know.
+  if (stats.records_corrupt > 0) {
+    s.err << "exportctl: " << stats.records_corrupt
+          << " stored record(s) are damaged and were left out of the export "
+             "(the output is valid and holds every intact record); run "
+             "`exportctl verify "
+          << f.tracker
+          << "` for details and restore from a backup (docs/operations.md)\n";
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

@@ -245,11 +245,12 @@ TEST_CASE("Put creates, replaces and upserts one customization", "[put]") {
   CHECK(s->Put("shop", in7, Store::PutMode::kCreate, kNow).status().code() ==
         Status::Code::kAlreadyExists);
 
-  // Replace: new content, old index entries gone.
+  // Replace: new content, old index entries gone; the stored created_at
+  // stays whatever the replacement says.
   const std::string in7b =
       R"({"id":"00000000-0000-4000-8000-000000000007","model":"search","target_type":"item","target_identity":"/p/7/","pin_definitions":[],"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"})";
   const std::string out7b =
-      R"({"id":"00000000-0000-4000-8000-000000000007","model":"search","target_type":"item","target_identity":"/p/7/","pin_definitions":[],"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","available":false})";
+      R"({"id":"00000000-0000-4000-8000-000000000007","model":"search","target_type":"item","target_identity":"/p/7/","pin_definitions":[],"created_at":"2026-11-29T12:00:00Z","updated_at":"2026-01-01T00:00:00Z","available":false})";
   REQUIRE_OK(s->Put("shop", in7b, Store::PutMode::kReplace, kNow));
   got = s->Get("shop", id7, kNow);
   REQUIRE_OK(got);
