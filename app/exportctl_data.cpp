@@ -78,22 +78,9 @@ class Input {
 // CR of a CRLF line end are not part of it; empty lines are skipped; a line
 // of only whitespace is an error naming it (an identity is never blank).
 std::vector<std::string> Lines(std::string_view text) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<std::string> lines;
-  size_t line_no = 0;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    ++line_no;
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    if (line.empty()) continue;
-    if (line.find_first_not_of(" \t\r\f\v") == std::string_view::npos) {
-      throw Failure{"line " + std::to_string(line_no) +
-                    ": the identity is only whitespace; nothing changed"};
-    }
-    lines.emplace_back(line);
-  }
+  const Status st = ParseCatalogLines(text, &lines);
+  if (!st.ok()) throw Failure{st.message() + "; nothing changed"};
   return lines;
 }
 

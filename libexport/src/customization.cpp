@@ -241,7 +241,7 @@ void Store(std::string* v, size_t at, T x) {
 // Encodes a customization given as a parsed JSON element whose opaque
 // objects SplitOpaque replaced by `{}` and kept in `opaque`.
 Status EncodeCustomization(const element& element, const OpaqueValues& opaque,
-                           Timestamp now, const Rfc3339* keep_created_at,
+                           Timestamp now, const ReplacementStamps* stamps,
                            EncodedRecord* out) {
   enum {
     kId,
@@ -285,12 +285,17 @@ Status EncodeCustomization(const element& element, const OpaqueValues& opaque,
   std::optional<std::string_view> id_text;
   LIBEXPORT_RETURN_IF_ERROR(GetString(f[kId], path(kId), &id_text));
   if (!id_text) {
-    id = RandomUuid();
+    id =
+        stamps != nullptr && stamps->id != nullptr ? *stamps->id : RandomUuid();
   } else if (!ParseUuid(*id_text, &id)) {
     return Invalid(path(kId),
                    "must be a UUID like 0b6f2c34-5d1e-4a7b-9c8d-1e2f3a4b5c6d, "
                    "got " +
                        Echo(*id_text));
+  } else if (stamps != nullptr && stamps->id != nullptr && id != *stamps->id) {
+    return Invalid(path(kId), "must be absent or the id of the path (" +
+                                  UuidToString(*stamps->id) + "), got " +
+                                  Echo(*id_text));
   }
 
   std::string_view model;
@@ -434,9 +439,12 @@ Status EncodeCustomization(const element& element, const OpaqueValues& opaque,
   LIBEXPORT_RETURN_IF_ERROR(
       GetTime(f[kUpdatedAt], path(kUpdatedAt), &updated_at));
   const Rfc3339 stamped{now, 0};
+  if (stamps != nullptr) {
+    created_at = stamps->created_at;
+    if (stamps->updated_at) updated_at = stamps->updated_at;
+  }
   w.json += ",\"created_at\":";
-  w.AppendTime(keep_created_at != nullptr ? *keep_created_at
-                                          : created_at.value_or(stamped));
+  w.AppendTime(created_at.value_or(stamped));
   w.json += ",\"updated_at\":";
   w.AppendTime(updated_at.value_or(stamped));
   w.json.push_back('}');
@@ -516,7 +524,7 @@ bool CanonicalCreatedAt(std::string_view canonical_json, Rfc3339* out) {
 
 Status EncodeCustomizationJson(std::string_view json, Timestamp now,
                                EncodedRecord* out,
-                               const Rfc3339* keep_created_at) {
+                               const ReplacementStamps* stamps) {
   // One parser and one split per thread: they keep their buffers.
   thread_local simdjson::dom::parser parser;
   thread_local std::string rest;
@@ -533,7 +541,7 @@ Status EncodeCustomizationJson(std::string_view json, Timestamp now,
     return Invalid(
         "", std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  Status st = EncodeCustomization(root, opaque, now, keep_created_at, out);
+  Status st = EncodeCustomization(root, opaque, now, stamps, out);
   if (rest.capacity() > RecordWriter::kKeepBytes) std::string().swap(rest);
   return st;
 }

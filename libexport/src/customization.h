@@ -4,6 +4,7 @@
 #ifndef LIBEXPORT_SRC_CUSTOMIZATION_H_
 #define LIBEXPORT_SRC_CUSTOMIZATION_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,12 +29,21 @@ struct EncodedRecord {
 // e.g. "pin_definitions[2].active_to", and whose message says why
 // ("must be an RFC 3339 time"); unknown fields are errors too. A syntax
 // error names the member it is in ("target_criteria"), or none.
-// `keep_created_at`, when set, is the record's created_at whatever `json`
-// says (a full replacement keeps the stored one).
 // Thread-safe: uses thread_local buffers.
+//
+// `stamps` (optional) is a full replacement's: created_at is
+// stamps->created_at whatever `json` says (the stored one is kept); with
+// `id` (Store::Update), the record's id is *id (an id in `json` that
+// differs is an error at "id"); with `updated_at`, updated_at is it whatever
+// `json` says.
+struct ReplacementStamps {
+  Rfc3339 created_at;
+  const Uuid* id = nullptr;
+  std::optional<Rfc3339> updated_at;
+};
 Status EncodeCustomizationJson(std::string_view json, Timestamp now,
                                EncodedRecord* out,
-                               const Rfc3339* keep_created_at = nullptr);
+                               const ReplacementStamps* stamps = nullptr);
 
 // The created_at of a record's canonical JSON (RecordView::json()), as the
 // encoder above wrote it: the last top-level members are always

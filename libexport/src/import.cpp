@@ -186,6 +186,7 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
         "updated_at; there is no default",
         "now");
   }
+  report->max_errors = options.max_reported_errors;
   {  // Fail fast on a missing tracker, before the expensive part.
     Impl::ReadTxn txn;
     LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
@@ -278,7 +279,9 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
   if (!st.ok()) {
     const std::vector<RecordError> errors = std::move(report->errors);
     const size_t error_count = report->error_count;
+    const size_t max_errors = report->max_errors;
     *report = ImportReport{};
+    report->max_errors = max_errors;
     report->errors = errors;
     report->error_count = error_count;
   }

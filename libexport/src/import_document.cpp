@@ -42,7 +42,7 @@ std::string ImportLocation(bool json, size_t number) {
 
 void AddImportError(ImportReport* report, RecordError error) {
   ++report->error_count;
-  if (report->errors.size() < kMaxReportedErrors) {
+  if (report->errors.size() < report->max_errors) {
     report->errors.push_back(std::move(error));
   }
 }

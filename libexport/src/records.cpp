@@ -108,12 +108,12 @@ Result<std::string> Store::Put(std::string_view tracker_id,
     // A full replacement keeps the stored created_at (a stored record that
     // does not decode has none to keep).
     internal::RecordView stored;
-    Rfc3339 created;
+    internal::ReplacementStamps stamps;
     if (rc == MDB_SUCCESS &&
         internal::RecordView::Parse(ToView(v), &stored).ok() &&
-        internal::CanonicalCreatedAt(stored.json(), &created)) {
+        internal::CanonicalCreatedAt(stored.json(), &stamps.created_at)) {
       LIBEXPORT_RETURN_IF_ERROR(
-          internal::EncodeCustomizationJson(json, now, &rec, &created));
+          internal::EncodeCustomizationJson(json, now, &rec, &stamps));
     }
     internal::History history = impl_->MakeHistory(txn, &e);
     Impl::PutOutcome outcome;
@@ -136,13 +136,68 @@ Result<std::string> Store::Put(std::string_view tracker_id,
   return internal::CurrentExceptionStatus();
 }
 
+namespace {
+
+// The id of a single-record write: InvalidArgument at "id" unless a UUID.
+Status ParseIdArgument(std::string_view id, internal::Uuid* out) {
+  return internal::ParseUuid(id, out)
+             ? Status::Ok()
+             : Status::InvalidArgument("not a UUID", "id");
+}
+
+}  // namespace
+
+Status Store::Update(std::string_view tracker_id, std::string_view id,
+                     std::string_view json, Timestamp now,
+                     std::string_view actor) try {
+  LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
+  internal::Uuid uuid;
+  LIBEXPORT_RETURN_IF_ERROR(ParseIdArgument(id, &uuid));
+  return impl_->Write([&](MDB_txn* txn) -> Status {
+    TrackerEntry e;
+    LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
+    auto key = internal::MakeRecordKey(e.number, uuid);
+    MDB_val k = ToVal(internal::KeyView(key)), v;
+    int rc = mdb_get(txn, impl_->records, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+      return Status::NotFound("customization not found: " +
+                              internal::UuidToString(uuid));
+    }
+    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", rc);
+    internal::RecordView view;
+    LIBEXPORT_RETURN_IF_ERROR(internal::RecordView::Parse(ToView(v), &view));
+    internal::ReplacementStamps stamps;
+    if (!internal::CanonicalCreatedAt(view.json(), &stamps.created_at)) {
+      return Status::Corruption("stored customization " +
+                                internal::UuidToString(uuid) +
+                                " has no created_at");
+    }
+    stamps.id = &uuid;
+    stamps.updated_at = Rfc3339{now, 0};
+    internal::EncodedRecord rec;
+    LIBEXPORT_RETURN_IF_ERROR(
+        internal::EncodeCustomizationJson(json, now, &rec, &stamps));
+    internal::History history = impl_->MakeHistory(txn, &e);
+    Impl::PutOutcome outcome;
+    LIBEXPORT_RETURN_IF_ERROR(
+        impl_->PutRecord(txn, &history, rec.id, rec.value, &outcome));
+    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(
+        txn, internal::AuditRecord("update", tracker_id, actor)
+                 .Text("id", internal::UuidToString(uuid))
+                 .Text("result", outcome == Impl::PutOutcome::kUnchanged
+                                     ? "unchanged"
+                                     : "replaced")));
+    return impl_->FinishHistory(txn, &history, tracker_id);
+  });
+} catch (...) {
+  return internal::CurrentExceptionStatus();
+}
+
 Status Store::Delete(std::string_view tracker_id, std::string_view id,
                      std::string_view actor) try {
   LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
   internal::Uuid uuid;
-  if (!internal::ParseUuid(id, &uuid)) {
-    return Status::InvalidArgument("not a UUID", "id");
-  }
+  LIBEXPORT_RETURN_IF_ERROR(ParseIdArgument(id, &uuid));
   return impl_->Write([&](MDB_txn* txn) -> Status {
     TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));

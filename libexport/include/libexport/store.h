@@ -67,6 +67,10 @@ struct ExportStats {
   uint64_t records_corrupt = 0;  // stored records that did not decode; skipped
 };
 
+// How many errors an ImportReport keeps by default: a huge bad file cannot
+// exhaust memory; error_count still counts every one.
+inline constexpr size_t kMaxReportedErrors = 1000;
+
 enum class OnConflict { kRaise, kIgnore, kOverride };
 enum class ImportFormat { kAuto, kJson, kNdjson };
 
@@ -102,6 +106,10 @@ struct ImportOptions {
   std::optional<SyncState> sync_state;
   // Who imports, for the audit log (Store "Audit log").
   std::string actor;
+  // How many bad records ImportReport::errors keeps (error_count counts
+  // them all). A caller that must name every conflicting id of a capped
+  // document (the HTTP bulk route) raises it to that cap.
+  size_t max_reported_errors = kMaxReportedErrors;
 };
 
 // One bad record of an import.
@@ -111,10 +119,6 @@ struct RecordError {
   std::string field;  // "pin_definitions[2].active_to"; empty for syntax errors
   std::string message;  // for people
 };
-
-// How many errors an ImportReport keeps: a huge bad file cannot exhaust
-// memory; error_count still counts every one.
-inline constexpr size_t kMaxReportedErrors = 1000;
 
 // How many ids each id list of an ImportReport keeps.
 inline constexpr size_t kMaxReportedIds = 1000;
@@ -134,6 +138,8 @@ struct ImportReport {
   // ids and conflicts after the records they follow); empty on success.
   std::vector<RecordError> errors;
   size_t error_count = 0;  // every bad record, kept in `errors` or not
+  // How many `errors` keeps: ImportOptions::max_reported_errors.
+  size_t max_errors = kMaxReportedErrors;
 };
 
 struct TrackerInfo {
@@ -163,6 +169,14 @@ struct AuditReport {
   };
   std::vector<Customization> worst;
   uint64_t records_corrupt = 0;  // skipped
+};
+
+// What Summary() found: the reference service's customizations summary.
+struct CustomizationSummary {
+  // Customizations per model, ordered by model name (bytes).
+  std::vector<std::pair<std::string, uint64_t>> scope_counts;
+  // Every distinct tag in use, ordered (bytes).
+  std::vector<std::string> user_tags;
 };
 
 // What Stats() found: the size of the store and its reader table, for
@@ -267,6 +281,14 @@ struct ApplyChangesReport {
   bool more = false;   // the last batch's "more"
 };
 
+// Reads "one identity per line" text (a catalog file, the HTTP catalog bulk
+// body) into `identities`, in order: a UTF-8 byte order mark and a CRLF's CR
+// are not part of an identity, and empty lines are skipped. A line of only
+// whitespace is InvalidArgument whose field() is "line N" (1-based) and
+// `identities` is left empty.
+Status ParseCatalogLines(std::string_view text,
+                         std::vector<std::string>* identities);
+
 // Reads one changes document ({"changes":[...],"cursor":"...","more":..}) and
 // checks every change as Store::ApplyChanges would, writing nothing: its
 // cursor, more and number of changes go into `result`. Errors as
@@ -362,6 +384,14 @@ class Store {
   Result<std::string> Get(std::string_view tracker_id, std::string_view id,
                           Timestamp now) const;
 
+  // The customizations per model and the distinct tags of the tracker, from
+  // the model and tag indexes (one index key and one record read per
+  // distinct model or tag: its cost grows with the number of models and
+  // tags, not of customizations), one snapshot.
+  // Errors: NotFound (tracker), IOError.
+  Status Summary(std::string_view tracker_id,
+                 CustomizationSummary* summary) const;
+
   // The ids of the customizations that pin item `identity`, ordered.
   Result<std::vector<std::string>> FindPinning(std::string_view tracker_id,
                                                std::string_view identity) const;
@@ -380,6 +410,18 @@ class Store {
   Result<std::string> Put(std::string_view tracker_id, std::string_view json,
                           PutMode mode, Timestamp now,
                           std::string_view actor = {});
+
+  // Full replacement of the stored customization `id` (the HTTP PUT):
+  // `json` is validated as Put does; its id must be absent or `id`; its
+  // created_at and updated_at are not used: created_at stays the stored one
+  // and updated_at becomes `now`. Takes a change seq (shows in Changes and
+  // in the export's validator) unless the result is byte-identical.
+  // Errors: InvalidArgument (field() names the field; "id" for an id that
+  // is not a UUID or differs), NotFound (tracker or id), Corruption (the
+  // stored record does not decode).
+  Status Update(std::string_view tracker_id, std::string_view id,
+                std::string_view json, Timestamp now,
+                std::string_view actor = {});
 
   // Errors: NotFound (tracker or id), InvalidArgument (id not a UUID).
   Status Delete(std::string_view tracker_id, std::string_view id,
@@ -481,7 +523,7 @@ class Store {
 
   // ------------------------------------------------------------- audit log
   //
-  // Every write above (Put, Delete, Import, ApplyChanges, the catalog
+  // Every write above (Put, Update, Delete, Import, ApplyChanges, the catalog
   // changes, AddTracker, RemoveTracker, RotateTrackerKey, SetSyncState,
   // SetAuditLogRetention) appends one entry to the store's audit log in its
   // own transaction: a write that fails, or rolls back, leaves none; a dry
