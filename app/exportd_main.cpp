@@ -116,6 +116,14 @@ int Serve(httplib::Server& server, libexport::app::HardenedServer* hardened,
   options.max_clock_skew = std::chrono::seconds(config.max_clock_skew);
   options.max_stream_time = std::chrono::seconds(config.max_stream_seconds);
   options.max_waiting_changes = config.max_waiting_changes;
+  using Groups = libexport::http::ExportRoutesOptions::RouteGroups;
+  options.route_groups = config.routes == "export" ? Groups::kExport
+                         : config.routes == "export+changes"
+                             ? Groups::kExportAndChanges
+                             : Groups::kAll;
+  options.read_only = config.read_only;
+  options.max_bulk_records = static_cast<size_t>(config.max_bulk_records);
+  options.max_bulk_body_bytes = static_cast<size_t>(config.max_bulk_bytes);
   options.not_found_for_other_paths = true;
   options.install_pre_routing_handler = false;
   // Declared before the routes: destroyed after them, it writes every line

@@ -98,6 +98,24 @@ std::optional<int> ParseServerFlags(const std::vector<std::string>& args,
                  "keep it well below --threads")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--routes", c->routes,
+                 "the route groups served: all (the export, the changes feed "
+                 "and the write routes), export+changes, or export")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"all", "export+changes", "export"}));
+  app.add_flag("--read-only", c->read_only,
+               "answer every write route (create, update, delete, bulk, "
+               "catalog bulk) with 403 read_only");
+  app.add_option("--max-bulk-records", c->max_bulk_records,
+                 "records (lines) one bulk or catalog bulk request may carry "
+                 "(413 past it); raise it to restore a larger backup")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-bulk-bytes", c->max_bulk_bytes,
+                 "BYTES of one bulk or catalog bulk body, after gzip is "
+                 "decoded (413 past it); the body is held in memory")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--tombstone-retention", c->tombstone_retention,
                  "SECONDS deletions are remembered for the changes feed "
                  "(older cursors get 410)")

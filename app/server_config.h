@@ -39,6 +39,15 @@ struct ServerConfig {
   int shutdown_grace = 10;
   // Changes requests with `wait` held at once (each holds a worker).
   int max_waiting_changes = 16;
+  // The route groups served: "all" (export, changes and the write side),
+  // "export+changes" or "export".
+  std::string routes = "all";
+  // Every write route answers 403 read_only.
+  bool read_only = false;
+  // Caps of one bulk or catalog bulk request: its records and its body's
+  // bytes (decompressed); 413 past either.
+  int64_t max_bulk_records = 5000;
+  int64_t max_bulk_bytes = 64 << 20;
   // Seconds deletions are remembered for the changes feed.
   int64_t tombstone_retention = 7 * 24 * 3600;
   std::string tls_cert;

@@ -270,6 +270,28 @@ class HeapPeak {
   std::thread sampler_;
 };
 
+// The ```sh blocks of docs/http_api.md between `<!-- NAME:begin -->` and
+// `<!-- NAME:end -->`, in order, without their fences.
+inline std::vector<std::string> DocShellBlocks(const std::string& name) {
+  const std::string here = __FILE__;
+  std::ifstream in(here.substr(0, here.rfind("/tests/")) + "/docs/http_api.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  const size_t begin = doc.find("<!-- " + name + ":begin -->");
+  const size_t end = doc.find("<!-- " + name + ":end -->");
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  std::vector<std::string> blocks;
+  for (size_t at = doc.find("```sh\n", begin); at < end;
+       at = doc.find("```sh\n", at)) {
+    const size_t close = doc.find("```", at + 6);
+    blocks.push_back(doc.substr(at + 6, close - at - 6));
+    at = close + 3;
+  }
+  return blocks;
+}
+
 // Runs `bash -c script` and returns its stdout; `status` gets the exit code.
 inline std::string RunShell(const std::string& script, int* status) {
   std::string cmd = "bash -c " + std::string("'");

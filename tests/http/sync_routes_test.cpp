@@ -233,22 +233,7 @@ TEST_CASE("waiting changes requests past the cap get 503 with Retry-After",
 TEST_CASE("the sync examples of docs/http_api.md run as written",
           "[http][docs][curl][sync]") {
   SyncServer s({}, /*fixed_clock=*/false);
-  const std::string here = __FILE__;
-  std::ifstream in(here.substr(0, here.rfind("/tests/")) + "/docs/http_api.md");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string doc = ss.str();
-  const size_t begin = doc.find("<!-- sync-examples:begin -->");
-  const size_t end = doc.find("<!-- sync-examples:end -->");
-  REQUIRE(begin != std::string::npos);
-  REQUIRE(end != std::string::npos);
-  std::vector<std::string> blocks;
-  for (size_t at = doc.find("```sh\n", begin); at < end;
-       at = doc.find("```sh\n", at)) {
-    const size_t close = doc.find("```", at + 6);
-    blocks.push_back(doc.substr(at + 6, close - at - 6));
-    at = close + 3;
-  }
+  const std::vector<std::string> blocks = DocShellBlocks("sync-examples");
   REQUIRE(blocks.size() == 4);
   const std::string prelude = "set -eo pipefail\nhost=\"" + s.server->url() +
                               "\"\ntracker_id=shop\nprivate_key=shop-key\n" +

@@ -80,19 +80,8 @@ void ExportRoutes::Impl::HandleChanges(
     const httplib::Request& req, httplib::Response& res, const Route& route,
     std::chrono::steady_clock::time_point start) {
   const std::string& tracker_id = route.tracker_id;
-  {
-    libexport::Result<libexport::Snapshot> snapshot = store_->OpenSnapshot();
-    if (!snapshot.ok()) {
-      res.set_header("Retry-After", "1");
-      Reply(req, res, route.name, tracker_id, 503,
-            ErrorJson(503, "unavailable", "the store could not be read"),
-            start);
-      return;
-    }
-    if (!Admit(req, res, route, *snapshot, ToTimestamp(options_.clock()),
-               start)) {
-      return;
-    }
+  if (!AdmitNow(req, res, route, ToTimestamp(options_.clock()), start)) {
+    return;
   }
   ChangesParams params;
   params.query.tracker_id = tracker_id;

@@ -51,6 +51,14 @@ std::string ErrorJson(int status, std::string_view code,
   return out;
 }
 
+std::string ErrorJsonWith(int status, std::string_view code,
+                          std::string_view message, std::string_view members) {
+  std::string out = ErrorHead(status, code, message);
+  out += members;
+  out += "}}";
+  return out;
+}
+
 std::string UnauthorizedJson(const libexport::http::AuthResult& auth,
                              std::string_view server_time, int64_t max_skew) {
   std::string out = ErrorHead(401, "unauthorized", auth.message);

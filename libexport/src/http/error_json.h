@@ -25,6 +25,11 @@ std::string ErrorJson(int status, std::string_view code,
                       std::string_view message,
                       std::string_view parameter = {});
 
+// The same with `members` (raw JSON, each starting with ',') added to the
+// error object: `,"field":"model"`, `,"ids":[...]`.
+std::string ErrorJsonWith(int status, std::string_view code,
+                          std::string_view message, std::string_view members);
+
 // The 401 body with `diagnostics`: the failed check, the string the server
 // signed, the server's clock and the allowed skew. Never a key or a
 // signature (neither the expected nor the received one).

@@ -52,7 +52,17 @@ using libexport::http::AuthResult;
 
 namespace {
 
-constexpr std::string_view kPrefix = "/v1/recommender/pin/";
+// Whether `method` is one of `allow` ("GET, PUT, DELETE").
+bool MethodAllowed(std::string_view allow, std::string_view method) {
+  size_t pos = 0;
+  while (pos <= allow.size()) {
+    size_t comma = allow.find(", ", pos);
+    if (comma == std::string_view::npos) comma = allow.size();
+    if (allow.substr(pos, comma - pos) == method) return true;
+    pos = comma + 2;
+  }
+  return false;
+}
 
 std::string NotFoundRouteBody(const httplib::Request& req) {
   return ErrorJson(
@@ -167,32 +177,12 @@ libexport::Timestamp ToTimestamp(std::chrono::system_clock::time_point tp) {
   return Timestamp{s, static_cast<int32_t>(r)};
 }
 
-ExportRoutes::Impl::Route ExportRoutes::Impl::MatchRoute(
-    std::string_view path) {
-  Route r;
-  if (path.substr(0, kPrefix.size()) != kPrefix) return r;
-  std::string_view rest = path.substr(kPrefix.size());
-  for (std::string_view name : {"export", "changes"}) {
-    const std::string suffix = "/scopes/" + std::string(name);
-    if (rest.size() <= suffix.size() ||
-        rest.substr(rest.size() - suffix.size()) != suffix)
-      continue;
-    std::string_view middle = rest.substr(0, rest.size() - suffix.size());
-    if (middle.find('/') != std::string_view::npos) return r;
-    r.matched = true;
-    r.name = name;
-    r.tracker_id = std::string(middle);
-    return r;
-  }
-  return r;
-}
-
 httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
     const httplib::Request& req, httplib::Response& res) {
   using HR = httplib::Server::HandlerResponse;
   auto start = std::chrono::steady_clock::now();
   std::string_view path = PathOf(req.target);
-  Route route = MatchRoute(path);
+  Route route = MatchRoute(path, req.method);
 
   bool is_health = options_.serve_health && path == "/healthz";
   bool is_metrics = options_.serve_metrics && path == "/metrics";
@@ -242,42 +232,67 @@ httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
     Reply(req, res, route_name, "", 404, NotFoundRouteBody(req), start);
     return HR::Handled;
   }
-  // The export route. A request that carries a body goes on to the POST
-  // route, which reads (and discards) the body under a cap first.
+  // A tracker route. A request that carries a body goes on to the POST
+  // (or PUT) route, which reads the body under a cap first; it is admitted
+  // here first, so a request that will be refused is refused before any
+  // byte of its body is read.
   // A multipart/form-data body is not read at all (httplib would parse it
   // into parts, and a plain reader gets no callback for them): answered
   // here, the body left to the connection (drained or closed).
-  if (req.method == "POST" && HasBody(req) && !req.is_multipart_form_data())
+  if ((req.method == "POST" || req.method == "PUT") &&
+      MethodAllowed(route.allow, req.method) && HasBody(req) &&
+      !req.is_multipart_form_data()) {
+    if (route.takes_body &&
+        !AdmitNow(req, res, route, ToTimestamp(options_.clock()), start)) {
+      return HR::Handled;
+    }
     return HR::Unhandled;
+  }
+  Dispatch(req, res, route, std::string(), start);
+  return HR::Handled;
+}
+
+void ExportRoutes::Impl::Dispatch(const httplib::Request& req,
+                                  httplib::Response& res, const Route& route,
+                                  const std::string& body,
+                                  std::chrono::steady_clock::time_point start) {
   if (route.name == "changes") {
     HandleChanges(req, res, route, start);
-  } else {
+  } else if (route.name == "export") {
     HandleExport(req, res, route, start);
+  } else {
+    HandleWrite(req, res, route, body, start);
   }
-  return HR::Handled;
 }
 
 void ExportRoutes::Impl::HandleWithBody(const httplib::Request& req,
                                         httplib::Response& res,
                                         const httplib::ContentReader& reader) {
   auto start = std::chrono::steady_clock::now();
-  Route route = MatchRoute(PathOf(req.target));
+  Route route = MatchRoute(PathOf(req.target), req.method);
   if (!route.matched) {
     // The regex matched the decoded path but the raw one is not ours.
     Reply(req, res, "not_found", "", 404, NotFoundRouteBody(req), start);
     return;
   }
+  // A body the route does not use is read and dropped, under the cap.
+  std::string body;
+  const size_t cap = BodyCap(route);
   size_t received = 0;
-  size_t cap = options_.max_body_bytes;
-  bool ok = reader([&](const char*, size_t n) {
+  bool ok = reader([&](const char* data, size_t n) {
     received += n;
-    return received <= cap;
+    if (received > cap) return false;
+    if (route.takes_body) body.append(data, n);
+    return true;
   });
   if (!ok && received > cap) {
     Reply(req, res, route.name, route.tracker_id, 413,
           ErrorJson(413, "payload_too_large",
-                    "the route takes no request body; at most " +
-                        std::to_string(cap) + " bytes are accepted"),
+                    route.takes_body
+                        ? "the request body is over " + std::to_string(cap) +
+                              " bytes (decompressed), this route's cap"
+                        : "the route takes no request body; at most " +
+                              std::to_string(cap) + " bytes are accepted"),
           start);
     res.set_header("Connection", "close");
     return;
@@ -289,11 +304,7 @@ void ExportRoutes::Impl::HandleWithBody(const httplib::Request& req,
     res.set_header("Connection", "close");
     return;
   }
-  if (route.name == "changes") {
-    HandleChanges(req, res, route, start);
-  } else {
-    HandleExport(req, res, route, start);
-  }
+  Dispatch(req, res, route, body, start);
 }
 
 bool ExportRoutes::Impl::Admit(const httplib::Request& req,
@@ -309,12 +320,15 @@ bool ExportRoutes::Impl::Admit(const httplib::Request& req,
           start);
     return false;
   }
-  if (req.method != "POST") {
-    res.set_header("Allow", "POST");
+  if (!MethodAllowed(route.allow, req.method)) {
+    res.set_header("Allow", std::string(route.allow));
     Reply(req, res, route.name, tracker_id, 405,
-          ErrorJson(
-              405, "method_not_allowed",
-              "the " + std::string(route.name) + " route accepts POST only"),
+          ErrorJson(405, "method_not_allowed",
+                    route.allow == "POST"
+                        ? "the " + std::string(route.name) +
+                              " route accepts POST only"
+                        : std::string(PathOf(req.target)) + " accepts " +
+                              std::string(route.allow)),
           start);
     return false;
   }
@@ -354,7 +368,28 @@ bool ExportRoutes::Impl::Admit(const httplib::Request& req,
           UnauthorizedJson(auth, libexport::FormatHttpDate(now), skew), start);
     return false;
   }
+  if (route.write && options_.read_only) {
+    Reply(req, res, route.name, tracker_id, 403,
+          ErrorJson(403, "read_only",
+                    "this server is read-only: it serves no write route"),
+          start);
+    return false;
+  }
   return true;
+}
+
+bool ExportRoutes::Impl::AdmitNow(const httplib::Request& req,
+                                  httplib::Response& res, const Route& route,
+                                  Timestamp now,
+                                  std::chrono::steady_clock::time_point start) {
+  libexport::Result<libexport::Snapshot> snapshot = store_->OpenSnapshot();
+  if (!snapshot.ok()) {
+    res.set_header("Retry-After", "1");
+    Reply(req, res, route.name, route.tracker_id, 503,
+          ErrorJson(503, "unavailable", "the store could not be read"), start);
+    return false;
+  }
+  return Admit(req, res, route, *snapshot, now, start);
 }
 
 void ExportRoutes::Impl::HandleExport(
@@ -526,12 +561,17 @@ std::unique_ptr<ExportRoutes> MountExportRoutes(
   // Only export requests that carry a body reach this route (the
   // pre-routing handler answers the rest before httplib reads a body). The
   // pattern is bounded: libstdc++ regex recursion grows with the input.
+  const auto with_body = [impl](const httplib::Request& req,
+                                httplib::Response& res,
+                                const httplib::ContentReader& reader) {
+    impl->HandleWithBody(req, res, reader);
+  };
   server.Post(
-      R"(/v1/recommender/pin/[A-Za-z0-9_-]{1,64}/scopes/(export|changes))",
-      [impl](const httplib::Request& req, httplib::Response& res,
-             const httplib::ContentReader& reader) {
-        impl->HandleWithBody(req, res, reader);
-      });
+      R"(/v1/recommender/pin/[A-Za-z0-9_-]{1,64}/(scopes/export|scopes/changes|scope|scopes|scopes/_bulk|catalog/_bulk))",
+      with_body);
+  server.Put(
+      R"(/v1/recommender/pin/[A-Za-z0-9_-]{1,64}/scope/[0-9A-Za-z-]{1,64})",
+      with_body);
   server.set_exception_handler(
       [impl](const httplib::Request& req, httplib::Response& res,
              std::exception_ptr) { impl->HandleException(req, res); });

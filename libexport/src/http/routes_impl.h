@@ -38,13 +38,25 @@ class ExportRoutes::Impl {
                       const httplib::ContentReader& reader);
   void HandleException(const httplib::Request& req, httplib::Response& res);
 
-  // POST /v1/recommender/pin/{T}/scopes/{export|changes}.
+  // /v1/recommender/pin/{T}/...: the export, the changes feed and, when the
+  // host serves them, the write side (write_routes.cpp).
   struct Route {
     bool matched = false;
-    std::string_view name;   // "export" or "changes", for logs and metrics
-    std::string tracker_id;  // raw segment; may be invalid
+    // For logs and metrics: "export", "changes", "create", "get",
+    // "update", "delete", "scope" (another method on /scope/{ID}), "list",
+    // "summary", "bulk", "catalog_bulk".
+    std::string_view name;
+    std::string tracker_id;   // raw segment; may be invalid
+    std::string id;           // /scope/{ID}: raw segment; may be invalid
+    std::string_view allow;   // the methods the path takes ("POST")
+    bool write = false;       // changes data: 403 when read-only
+    bool takes_body = false;  // read into memory under a cap (BodyCap)
   };
-  static Route MatchRoute(std::string_view path);
+  // `method` picks the name on /scope/{ID}. Unmatched for a group the
+  // options do not serve.
+  Route MatchRoute(std::string_view path, std::string_view method) const;
+  // The byte cap of a route's request body (decompressed).
+  size_t BodyCap(const Route& route) const;
 
   // The steps every tracker route takes first: shutting down (503), method
   // (405), tracker id (404), auth prechecks (401), tracker unknown (404),
@@ -55,10 +67,43 @@ class ExportRoutes::Impl {
              libexport::Timestamp now,
              std::chrono::steady_clock::time_point start);
 
+  // The handler of an admitted-or-not tracker route (each handler admits).
+  void Dispatch(const httplib::Request& req, httplib::Response& res,
+                const Route& route, const std::string& body,
+                std::chrono::steady_clock::time_point start);
+
+  // Admit, from a snapshot opened for it and closed before returning (503
+  // when it cannot be opened): for the routes whose answer is read or
+  // written afterwards, in the Store's own transactions.
+  bool AdmitNow(const httplib::Request& req, httplib::Response& res,
+                const Route& route, libexport::Timestamp now,
+                std::chrono::steady_clock::time_point start);
+
   // Runs the export decision chain and, on success, sets up the stream.
   void HandleExport(const httplib::Request& req, httplib::Response& res,
                     const Route& route,
                     std::chrono::steady_clock::time_point start);
+  // The write side (write_routes.cpp, bulk_route.cpp); `body` is the
+  // request body, read under BodyCap.
+  void HandleWrite(const httplib::Request& req, httplib::Response& res,
+                   const Route& route, const std::string& body,
+                   std::chrono::steady_clock::time_point start);
+  void HandleList(const httplib::Request& req, httplib::Response& res,
+                  const Route& route, libexport::Timestamp now,
+                  std::chrono::steady_clock::time_point start);
+  void HandleBulk(const httplib::Request& req, httplib::Response& res,
+                  const Route& route, const std::string& body,
+                  libexport::Timestamp now,
+                  std::chrono::steady_clock::time_point start);
+  void HandleCatalogBulk(const httplib::Request& req, httplib::Response& res,
+                         const Route& route, const std::string& body,
+                         std::chrono::steady_clock::time_point start);
+  // The answer to a failed store call: InvalidArgument 422 (field named),
+  // NotFound 404 (tracker or customization), AlreadyExists 409,
+  // ResourceExhausted 507, anything else 500.
+  void ReplyStoreError(const httplib::Request& req, httplib::Response& res,
+                       const Route& route, const libexport::Status& status,
+                       std::chrono::steady_clock::time_point start);
   // The changes feed (changes_route.cpp).
   void HandleChanges(const httplib::Request& req, httplib::Response& res,
                      const Route& route,

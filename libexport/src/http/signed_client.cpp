@@ -6,12 +6,17 @@
 
 namespace libexport::http {
 
+std::string TrackerPath(std::string_view tracker_id, std::string_view rest) {
+  return "/v1/recommender/pin/" + std::string(tracker_id) + "/" +
+         std::string(rest);
+}
+
 std::string ExportPath(std::string_view tracker_id) {
-  return "/v1/recommender/pin/" + std::string(tracker_id) + "/scopes/export";
+  return TrackerPath(tracker_id, "scopes/export");
 }
 
 std::string ChangesPath(std::string_view tracker_id) {
-  return "/v1/recommender/pin/" + std::string(tracker_id) + "/scopes/changes";
+  return TrackerPath(tracker_id, "scopes/changes");
 }
 
 std::string PercentEncode(std::string_view s) {

@@ -4,6 +4,15 @@
 //        ETag and X-Libexport-Cursor; If-None-Match -> 304)
 //   POST /v1/recommender/pin/{TRACKER_ID}/scopes/changes  (HMAC; since,
 //        limit, wait: the change feed, a long poll with wait)
+//   and with route_groups = kAll the write side, all HMAC:
+//   POST   .../{TRACKER_ID}/scope             create (201)
+//   GET    .../{TRACKER_ID}/scope/{ID}        get (200)
+//   PUT    .../{TRACKER_ID}/scope/{ID}        update, full replacement (204)
+//   DELETE .../{TRACKER_ID}/scope/{ID}        delete (204)
+//   POST   .../{TRACKER_ID}/scopes            list (200, paginated)
+//   GET    .../{TRACKER_ID}/summary           summary (200)
+//   POST   .../{TRACKER_ID}/scopes/_bulk      bulk NDJSON (200)
+//   POST   .../{TRACKER_ID}/catalog/_bulk     catalog add / remove (200)
 //   GET  /healthz                                          (optional, no auth)
 //   GET  /metrics                                          (optional,
 //   Prometheus)
@@ -113,6 +122,28 @@ struct ExportRoutesOptions {
   // 503 with Retry-After. Keep it well below the server's thread count so
   // that exports always find a worker. Default: 16.
   int max_waiting_changes = 16;
+
+  // Which route groups are served. kExport: the export alone.
+  // kExportAndChanges (default): and the changes feed. kAll: and the write
+  // side, the reference service's other customization routes (create, get,
+  // update, delete, list, summary, bulk, catalog bulk; docs/http_api.md).
+  enum class RouteGroups { kExport, kExportAndChanges, kAll };
+  RouteGroups route_groups = RouteGroups::kExportAndChanges;
+
+  // Answer every write route (create, update, delete, bulk, catalog bulk)
+  // with 403, code read_only, after authentication. Default: false.
+  bool read_only = false;
+
+  // The largest request body of create and update (one customization),
+  // else 413. Default: 1 MiB.
+  size_t max_record_body_bytes = 1 << 20;
+  // The largest body of bulk and catalog bulk, counted after a gzip
+  // Content-Encoding is decoded (a zip bomb gets 413), else 413. The body is
+  // held in memory while it is imported. Default: 64 MiB.
+  size_t max_bulk_body_bytes = 64 << 20;
+  // The most records (non-blank lines) of one bulk or catalog bulk, else
+  // 413. Default: 5000, as the reference service.
+  size_t max_bulk_records = 5000;
 
   // Serve GET /healthz and GET /metrics. Default: true.
   bool serve_health = true;

@@ -13,6 +13,9 @@ namespace libexport::http {
 std::string ExportPath(std::string_view tracker_id);
 // "/v1/recommender/pin/<tracker>/scopes/changes"
 std::string ChangesPath(std::string_view tracker_id);
+// "/v1/recommender/pin/<tracker>/<rest>": rest "scope", "scope/<id>",
+// "scopes", "summary", "scopes/_bulk", "catalog/_bulk" (the write routes).
+std::string TrackerPath(std::string_view tracker_id, std::string_view rest);
 
 // RFC 3986 unreserved characters kept, every other byte %XX.
 std::string PercentEncode(std::string_view s);

@@ -1,0 +1,224 @@
+// The bulk routes: many records in one request, all or nothing.
+//
+//   POST /v1/recommender/pin/{T}/scopes/_bulk?conflict_strategy=
+//        raise|ignore|override|replace
+//     NDJSON, one customization per line (Store::Import, one transaction).
+//     200 {} | 400 a line that is not JSON | 409 every conflicting id
+//     (raise) | 413 more records than the cap | 422 every bad line, with its
+//     line number and field.
+//   POST /v1/recommender/pin/{T}/catalog/_bulk?op=add|remove
+//     One identity per line (ParseCatalogLines). 200 {"changed":N}.
+//
+// The body was read under the route's byte cap (a gzip body decoded first)
+// by HandleWithBody.
+#include "error_json.h"
+#include "libexport/store.h"
+#include "routes_impl.h"
+
+namespace libexport::http {
+
+using libexport::Status;
+
+namespace {
+
+// The records of an NDJSON body: its lines that are not blank.
+size_t CountRecords(std::string_view body) {
+  size_t n = 0;
+  while (!body.empty()) {
+    const size_t nl = body.find('\n');
+    std::string_view line = body.substr(0, nl);
+    body.remove_prefix(nl == std::string_view::npos ? body.size() : nl + 1);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) ++n;
+  }
+  return n;
+}
+
+// The one value of parameter `name` (nullopt when absent); a repeat is
+// InvalidArgument.
+Status SingleParam(
+    const std::vector<std::pair<std::string, std::string>>& params,
+    std::string_view name, std::optional<std::string>* out) {
+  for (const auto& [n, v] : params) {
+    if (n != name) continue;
+    if (*out) {
+      return Status::InvalidArgument(std::string(name) + " may appear once",
+                                     std::string(name));
+    }
+    *out = v;
+  }
+  return Status::Ok();
+}
+
+// "line 12" -> 12; 0 when it is not that form.
+size_t LineNumber(std::string_view location) {
+  constexpr std::string_view kLine = "line ";
+  if (location.substr(0, kLine.size()) != kLine) return 0;
+  size_t n = 0;
+  for (char c : location.substr(kLine.size())) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  return n;
+}
+
+// ,"errors":[{"line":N,"field":"...","message":"..."}...],"error_count":N
+std::string ErrorList(const libexport::ImportReport& report) {
+  std::string out = ",\"errors\":[";
+  bool first = true;
+  for (const libexport::RecordError& e : report.errors) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += "{\"line\":" + std::to_string(LineNumber(e.location));
+    if (!e.field.empty()) out += ",\"field\":" + JsonQuote(e.field);
+    out += ",\"message\":" + JsonQuote(e.message) + "}";
+  }
+  out += "],\"error_count\":" + std::to_string(report.error_count);
+  return out;
+}
+
+// The id a conflict error names ("customization <id> already exists ...").
+std::string ConflictId(const libexport::RecordError& e) {
+  constexpr std::string_view kHead = "customization ";
+  if (e.message.rfind(kHead, 0) != 0) return {};
+  return e.message.substr(kHead.size(), 36);
+}
+
+}  // namespace
+
+void ExportRoutes::Impl::HandleBulk(
+    const httplib::Request& req, httplib::Response& res, const Route& route,
+    const std::string& body, libexport::Timestamp now,
+    std::chrono::steady_clock::time_point start) {
+  const std::string& tracker_id = route.tracker_id;
+  std::optional<std::string> strategy;
+  Status st = SingleParam(ParseQuery(QueryOf(req.target)), "conflict_strategy",
+                          &strategy);
+  libexport::ImportOptions options;
+  options.format = libexport::ImportFormat::kNdjson;
+  options.now = now;
+  if (st.ok() && strategy) {
+    if (*strategy == "raise") {
+      options.on_conflict = libexport::OnConflict::kRaise;
+    } else if (*strategy == "ignore") {
+      options.on_conflict = libexport::OnConflict::kIgnore;
+    } else if (*strategy == "override") {
+      options.on_conflict = libexport::OnConflict::kOverride;
+    } else if (*strategy == "replace") {
+      options.replace = true;
+    } else {
+      st = Status::InvalidArgument(
+          "conflict_strategy must be raise, ignore, override or replace, "
+          "got '" +
+              ValidUtf8(*strategy) + "'",
+          "conflict_strategy");
+    }
+  }
+  if (!st.ok()) {
+    Reply(req, res, route.name, tracker_id, 422,
+          ErrorJson(422, "invalid_parameter", st.message(), st.field()), start);
+    return;
+  }
+  const size_t records = CountRecords(body);
+  if (records > options_.max_bulk_records) {
+    Reply(req, res, route.name, tracker_id, 413,
+          ErrorJson(413, "too_many_records",
+                    "the body has " + std::to_string(records) +
+                        " records; at most " +
+                        std::to_string(options_.max_bulk_records) +
+                        " are accepted in one request; nothing was imported"),
+          start);
+    return;
+  }
+  // Every conflicting id and every bad line fit in the report.
+  options.max_reported_errors = std::max(records, size_t{1});
+  libexport::ImportReport report;
+  st = store_->Import(tracker_id, body, options, &report);
+  if (st.ok()) {
+    Reply(req, res, route.name, tracker_id, 200, "{}", start);
+    return;
+  }
+  if (st.code() == Status::Code::kAlreadyExists) {
+    std::string ids = ",\"ids\":[";
+    bool first = true;
+    for (const libexport::RecordError& e : report.errors) {
+      const std::string id = ConflictId(e);
+      if (id.empty()) continue;
+      if (!first) ids.push_back(',');
+      first = false;
+      ids += JsonQuote(id);
+    }
+    ids += "]";
+    Reply(req, res, route.name, tracker_id, 409,
+          ErrorJsonWith(409, "conflict", st.message(), ids), start);
+    return;
+  }
+  if (st.code() == Status::Code::kInvalidArgument && !report.errors.empty()) {
+    const libexport::RecordError& e = report.errors.front();
+    // A line that is not JSON at all is a 400, one that breaks the format
+    // a 422; both name the line (and the field).
+    const bool syntax = e.message.rfind("invalid JSON", 0) == 0;
+    const int status = syntax ? 400 : 422;
+    std::string message = e.location;
+    if (!e.field.empty()) message += ": " + e.field;
+    message += ": " + e.message;
+    if (report.error_count > 1) {
+      message += " (and " + std::to_string(report.error_count - 1) +
+                 " more bad record(s))";
+    }
+    message += "; nothing was imported";
+    std::string members = ",\"line\":" + std::to_string(LineNumber(e.location));
+    if (!e.field.empty()) members += ",\"field\":" + JsonQuote(e.field);
+    members += ErrorList(report);
+    Reply(req, res, route.name, tracker_id, status,
+          ErrorJsonWith(status, syntax ? "invalid_json" : "invalid_record",
+                        message, members),
+          start);
+    return;
+  }
+  ReplyStoreError(req, res, route, st, start);
+}
+
+void ExportRoutes::Impl::HandleCatalogBulk(
+    const httplib::Request& req, httplib::Response& res, const Route& route,
+    const std::string& body, std::chrono::steady_clock::time_point start) {
+  const std::string& tracker_id = route.tracker_id;
+  std::optional<std::string> op;
+  Status st = SingleParam(ParseQuery(QueryOf(req.target)), "op", &op);
+  if (st.ok() && (!op || (*op != "add" && *op != "remove"))) {
+    st = Status::InvalidArgument("op must be add or remove", "op");
+  }
+  if (!st.ok()) {
+    Reply(req, res, route.name, tracker_id, 422,
+          ErrorJson(422, "invalid_parameter", st.message(), st.field()), start);
+    return;
+  }
+  std::vector<std::string> identities;
+  st = libexport::ParseCatalogLines(body, &identities);
+  if (!st.ok()) {
+    Reply(
+        req, res, route.name, tracker_id, 422,
+        ErrorJsonWith(422, "invalid_record", st.message() + "; nothing changed",
+                      ",\"line\":" + std::to_string(LineNumber(st.field()))),
+        start);
+    return;
+  }
+  if (identities.size() > options_.max_bulk_records) {
+    Reply(req, res, route.name, tracker_id, 413,
+          ErrorJson(413, "too_many_records",
+                    "the body has " + std::to_string(identities.size()) +
+                        " identities; at most " +
+                        std::to_string(options_.max_bulk_records) +
+                        " are accepted in one request; nothing changed"),
+          start);
+    return;
+  }
+  uint64_t changed = 0;
+  st = *op == "add"
+           ? store_->AddCatalogItems(tracker_id, identities, &changed)
+           : store_->RemoveCatalogItems(tracker_id, identities, &changed);
+  if (!st.ok()) return ReplyStoreError(req, res, route, st, start);
+  Reply(req, res, route.name, tracker_id, 200,
+        "{\"changed\":" + std::to_string(changed) + "}", start);
+}
+
+}  // namespace libexport::http
