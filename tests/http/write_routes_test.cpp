@@ -100,6 +100,14 @@ TEST_CASE(
       got->body ==
       R"({"id":")" + kId1 +
           R"(","model":"search","target_type":"all","pin_definitions":[],"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-11-29T12:00:00Z","available":false})");
+  // The audit log names the signing tracker and the client's address.
+  std::vector<std::string> audit;
+  REQUIRE_OK(s.store->ReadAuditLog({}, [&](const AuditLogEntry& e) {
+    audit.push_back(e.op + " " + e.actor);
+    return true;
+  }));
+  REQUIRE(!audit.empty());
+  CHECK(audit.back() == "update shop@127.0.0.1");
 }
 
 TEST_CASE(

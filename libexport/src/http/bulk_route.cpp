@@ -96,6 +96,7 @@ void ExportRoutes::Impl::HandleBulk(
   libexport::ImportOptions options;
   options.format = libexport::ImportFormat::kNdjson;
   options.now = now;
+  options.actor = ActorOf(req, route);
   if (st.ok() && strategy) {
     if (*strategy == "raise") {
       options.on_conflict = libexport::OnConflict::kRaise;
@@ -213,9 +214,10 @@ void ExportRoutes::Impl::HandleCatalogBulk(
     return;
   }
   uint64_t changed = 0;
-  st = *op == "add"
-           ? store_->AddCatalogItems(tracker_id, identities, &changed)
-           : store_->RemoveCatalogItems(tracker_id, identities, &changed);
+  st = *op == "add" ? store_->AddCatalogItems(tracker_id, identities, &changed,
+                                              ActorOf(req, route))
+                    : store_->RemoveCatalogItems(tracker_id, identities,
+                                                 &changed, ActorOf(req, route));
   if (!st.ok()) return ReplyStoreError(req, res, route, st, start);
   Reply(req, res, route.name, tracker_id, 200,
         "{\"changed\":" + std::to_string(changed) + "}", start);

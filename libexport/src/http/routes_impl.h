@@ -98,6 +98,11 @@ class ExportRoutes::Impl {
   void HandleCatalogBulk(const httplib::Request& req, httplib::Response& res,
                          const Route& route, const std::string& body,
                          std::chrono::steady_clock::time_point start);
+  // Who writes, for the store's audit log: "<tracker>@<client address>"
+  // (the tracker whose key signed the request).
+  static std::string ActorOf(const httplib::Request& req, const Route& route) {
+    return route.tracker_id + "@" + req.remote_addr;
+  }
   // The answer to a failed store call: InvalidArgument 422 (field named),
   // NotFound 404 (tracker or customization), AlreadyExists 409,
   // ResourceExhausted 507, anything else 500.

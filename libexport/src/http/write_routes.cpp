@@ -129,8 +129,9 @@ void ExportRoutes::Impl::HandleWrite(
   }
   if (route.name == "delete" || route.name == "update") {
     Status st = route.name == "delete"
-                    ? store_->Delete(tracker_id, route.id)
-                    : store_->Update(tracker_id, route.id, body, now);
+                    ? store_->Delete(tracker_id, route.id, ActorOf(req, route))
+                    : store_->Update(tracker_id, route.id, body, now,
+                                     ActorOf(req, route));
     if (st.code() == Status::Code::kInvalidArgument && st.field() == "id" &&
         st.message() == "not a UUID") {
       st = Status::NotFound("customization not found");
@@ -141,7 +142,8 @@ void ExportRoutes::Impl::HandleWrite(
   }
   // create
   libexport::Result<std::string> id =
-      store_->Put(tracker_id, body, libexport::Store::PutMode::kCreate, now);
+      store_->Put(tracker_id, body, libexport::Store::PutMode::kCreate, now,
+                  ActorOf(req, route));
   if (!id.ok()) return ReplyStoreError(req, res, route, id.status(), start);
   libexport::Result<std::string> json = store_->Get(tracker_id, *id, now);
   if (!json.ok()) return ReplyStoreError(req, res, route, json.status(), start);
