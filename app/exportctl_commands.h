@@ -63,6 +63,9 @@ void AddAuditLogCommand(CLI::App& app, Session& session, Action* action);
 
 // `exportctl import`: one document into a tracker, all or nothing; prints
 // what was imported, or the bad records on stderr. Returns the exit code.
+// `base` holds what the flags do not set (ImportOptions::catalog_add,
+// create_tracker: `tracker import`); `report`, when given, receives the
+// report.
 struct ImportFlags {
   std::string tracker;
   std::string file;
@@ -72,7 +75,8 @@ struct ImportFlags {
   bool dry_run = false;
   bool verbose = false;
 };
-int RunImport(Session& session, const ImportFlags& flags);
+int RunImport(Session& session, const ImportFlags& flags,
+              ImportOptions base = {}, ImportReport* report = nullptr);
 void AddSyncCommand(CLI::App& app, Session& session, Action* action);
 
 // A private key from --key KEY (seen by `ps` and the shell's history:

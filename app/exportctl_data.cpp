@@ -103,8 +103,9 @@ void PrintImportReport(Session& s, const ImportFlags& f,
 
 }  // namespace
 
-int RunImport(Session& s, const ImportFlags& f) {
-  ImportOptions options;
+int RunImport(Session& s, const ImportFlags& f, ImportOptions base,
+              ImportReport* out) {
+  ImportOptions options = std::move(base);
   options.now = SystemNow();
   if (f.format == "json") options.format = ImportFormat::kJson;
   if (f.format == "ndjson") options.format = ImportFormat::kNdjson;
@@ -144,6 +145,7 @@ int RunImport(Session& s, const ImportFlags& f) {
     return kExitFailure;
   }
   PrintImportReport(s, f, report);
+  if (out != nullptr) *out = std::move(report);
   return kExitOk;
 }
 

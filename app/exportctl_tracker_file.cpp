@@ -53,61 +53,42 @@ struct ImportFileFlags {
   std::string on_conflict = "raise";
 };
 
-// All or nothing: the catalog first (Store::AddCatalogItems checks every
-// identity before it writes), then the customizations (one transaction);
-// when a step fails, what the steps before it wrote is taken back.
+// All or nothing: one import that creates the tracker when missing (with
+// the file's key), adds the catalog and writes the customizations in one
+// transaction (ImportOptions::catalog_add, create_tracker).
 int RunTrackerImport(Session& s, const ImportFileFlags& f) {
   const std::string text = s.ReadInput(f.file);
   TrackerFileHead head = ParseTrackerFileHead(text, f.file);
   const std::string tracker = f.tracker.empty() ? head.tracker : f.tracker;
   auto store = s.OpenStore(true);
   const bool exists = store->TrackerKey(tracker).ok();
-  std::vector<std::string> added;  // what the catalog step added
-  if (exists) {
-    for (const std::string& id : head.catalog) {
-      Result<bool> has = store->CatalogContains(tracker, id);
-      if (has.ok() && !*has) added.push_back(id);
-    }
-    if (head.key) {
-      s.err << "exportctl: tracker " << tracker
-            << " exists: it keeps its own key (the file's is used only for a "
-               "new tracker)\n";
-    }
-  } else {
-    Result<std::string> key = store->AddTracker(tracker, head.key);
-    Session::Check(key.status());
-    if (!head.key) {
-      s.out << "tracker " << tracker
-            << " created; its private key (the file had none):\n"
-            << *key << "\n";
-    }
-    added = head.catalog;
+  if (exists && head.key) {
+    s.err << "exportctl: tracker " << tracker
+          << " exists: it keeps its own key (the file's is used only for a "
+             "new tracker)\n";
   }
-  auto undo = [&] {
-    if (!exists) {
-      (void)store->RemoveTracker(tracker);
-    } else if (!added.empty()) {
-      (void)store->RemoveCatalogItems(tracker, added);
-    }
-  };
-  const Status catalog = store->AddCatalogItems(tracker, added);
-  if (!catalog.ok()) {
-    undo();
-    throw Failure{f.file + ": catalog: " + catalog.message() +
-                  "; nothing was imported"};
-  }
+  ImportOptions base;
+  base.catalog_add = std::move(head.catalog);
+  base.create_tracker = true;
+  base.tracker_key = head.key;
+  const size_t catalog_size = base.catalog_add.size();
   ImportFlags import;
   import.tracker = tracker;
   import.file = f.file;
   import.format = "json";
   import.on_conflict = f.on_conflict;
-  const int rc = RunImport(s, import);
+  ImportReport report;
+  const int rc = RunImport(s, import, std::move(base), &report);
   if (rc != kExitOk) {
-    undo();
     s.err << "exportctl: nothing was imported\n";
     return rc;
   }
-  s.out << "catalog: " << added.size() << " of " << head.catalog.size()
+  if (!report.tracker_key.empty()) {
+    s.out << "tracker " << tracker
+          << " created; its private key (the file had none):\n"
+          << report.tracker_key << "\n";
+  }
+  s.out << "catalog: " << report.catalog_added << " of " << catalog_size
         << " identities added\n";
   return kExitOk;
 }

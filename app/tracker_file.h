@@ -36,7 +36,7 @@ void WriteTrackerFile(const Store& store, const std::string& tracker,
 
 // The head of a tracker file (`name` is for messages). Throws Failure naming
 // the file and the member: not JSON, no "libexport_tracker": 1, a member of
-// the wrong type, a catalog identity that is empty or over 1 KiB.
+// the wrong type. (The catalog's identities are checked by the import.)
 TrackerFileHead ParseTrackerFileHead(std::string_view document,
                                      const std::string& name);
 

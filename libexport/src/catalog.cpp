@@ -15,21 +15,6 @@ using internal::ToView;
 
 namespace {
 
-Status CheckIdentities(const std::vector<std::string>& identities) {
-  for (size_t i = 0; i < identities.size(); ++i) {
-    const std::string& id = identities[i];
-    if (id.empty() || id.size() > internal::kMaxIdentitySize) {
-      return Status::InvalidArgument(
-          "identity " + std::to_string(i + 1) + " is " +
-              (id.empty() ? std::string("empty")
-                          : std::to_string(id.size()) + " bytes") +
-              "; identities are 1 to 1024 bytes",
-          "identity");
-    }
-  }
-  return Status::Ok();
-}
-
 // Identities in key order, so the B-tree is written front to back.
 std::vector<std::pair<internal::CatalogKey, const std::string*>> SortedKeys(
     uint32_t tracker, const std::vector<std::string>& identities) {
@@ -44,6 +29,43 @@ std::vector<std::pair<internal::CatalogKey, const std::string*>> SortedKeys(
 }
 
 }  // namespace
+
+Status Store::Impl::CheckIdentities(
+    const std::vector<std::string>& identities) {
+  for (size_t i = 0; i < identities.size(); ++i) {
+    const std::string& id = identities[i];
+    if (id.empty() || id.size() > internal::kMaxIdentitySize) {
+      return Status::InvalidArgument(
+          "identity " + std::to_string(i + 1) + " is " +
+              (id.empty() ? std::string("empty")
+                          : std::to_string(id.size()) + " bytes") +
+              "; identities are 1 to 1024 bytes",
+          "identity");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Store::Impl::ChangeIdentities(MDB_txn* txn, internal::History* history,
+                                     const std::vector<std::string>& identities,
+                                     bool add, uint64_t* changed,
+                                     std::vector<std::string>* sample) {
+  *changed = 0;
+  sample->clear();
+  // In key order: each catalog page is visited once.
+  for (const auto& [key, identity] :
+       SortedKeys(history->tracker().number, identities)) {
+    bool done = false;
+    LIBEXPORT_RETURN_IF_ERROR(
+        add ? AddIdentity(txn, history, *identity, &done)
+            : RemoveIdentity(txn, history, *identity, &done));
+    *changed += done;
+    if (done && sample->size() < internal::AuditRecord::kAuditListSize)
+      sample->push_back(*identity);
+  }
+  std::sort(sample->begin(), sample->end());
+  return Status::Ok();
+}
 
 Status Store::Impl::AddIdentity(MDB_txn* txn, internal::History* history,
                                 std::string_view identity, bool* added) {
@@ -106,33 +128,22 @@ namespace {
 Status ChangeCatalog(Store::Impl* impl, std::string_view tracker_id,
                      const std::vector<std::string>& identities,
                      uint64_t* changed, bool add, std::string_view actor) {
-  LIBEXPORT_RETURN_IF_ERROR(CheckIdentities(identities));
+  LIBEXPORT_RETURN_IF_ERROR(Store::Impl::CheckIdentities(identities));
   LIBEXPORT_RETURN_IF_ERROR(internal::CheckActor(actor));
   uint64_t count = 0;
   Status st = impl->Write([&](MDB_txn* txn) -> Status {
-    count = 0;
-    std::vector<std::string> done_identities;  // the first few, for the log
     internal::TrackerEntry e;
     LIBEXPORT_RETURN_IF_ERROR(impl->FindTracker(txn, tracker_id, &e));
     internal::History history = impl->MakeHistory(txn, &e);
-    // In key order: each catalog page is visited once.
-    for (const auto& [key, identity] : SortedKeys(e.number, identities)) {
-      bool done = false;
-      LIBEXPORT_RETURN_IF_ERROR(
-          add ? impl->AddIdentity(txn, &history, *identity, &done)
-              : impl->RemoveIdentity(txn, &history, *identity, &done));
-      count += done;
-      if (done &&
-          done_identities.size() < internal::AuditRecord::kAuditListSize)
-        done_identities.push_back(*identity);
-    }
-    std::sort(done_identities.begin(), done_identities.end());
+    std::vector<std::string> sample;  // the first few, for the log
+    LIBEXPORT_RETURN_IF_ERROR(impl->ChangeIdentities(txn, &history, identities,
+                                                     add, &count, &sample));
     LIBEXPORT_RETURN_IF_ERROR(impl->AppendAudit(
         txn, internal::AuditRecord(add ? "catalog_add" : "catalog_remove",
                                    tracker_id, actor)
                  .Count("requested", identities.size())
                  .Count("changed", count)
-                 .Texts("identities", done_identities)));
+                 .Texts("identities", sample)));
     return impl->FinishHistory(txn, &history, tracker_id);
   });
   if (st.ok() && changed != nullptr) *changed = count;

@@ -187,11 +187,32 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
         "now");
   }
   report->max_errors = options.max_reported_errors;
+  if (Status st = Impl::CheckIdentities(options.catalog_add); !st.ok()) {
+    return Status::InvalidArgument("catalog: " + st.message(), "catalog");
+  }
+  std::optional<std::string> new_key;  // create_tracker: the key to use
+  if (options.create_tracker) {
+    Result<std::string> key =
+        internal::ChosenOrGeneratedKey(options.tracker_key);
+    if (!key.ok()) return key.status();
+    new_key = std::move(key).value();
+  }
+  // The tracker an import creates, found missing in a transaction: its
+  // number (0, which no tracker has, until it is created: no records).
+  const auto find_or_plan_new = [&](MDB_txn* txn, internal::TrackerEntry* e,
+                                    bool* missing) -> Status {
+    Status found = impl_->FindTracker(txn, tracker_id, e);
+    *missing =
+        found.code() == Status::Code::kNotFound && options.create_tracker;
+    if (*missing) *e = internal::TrackerEntry{};
+    return *missing ? Status::Ok() : found;
+  };
   {  // Fail fast on a missing tracker, before the expensive part.
     Impl::ReadTxn txn;
     LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
     internal::TrackerEntry e;
-    LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn.get(), tracker_id, &e));
+    bool missing = false;
+    LIBEXPORT_RETURN_IF_ERROR(find_or_plan_new(txn.get(), &e, &missing));
   }
 
   internal::ValueArena arena;
@@ -211,7 +232,9 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
     Impl::ReadTxn txn;
     LIBEXPORT_RETURN_IF_ERROR(impl_->BeginRead(&txn));
     internal::TrackerEntry e;
-    LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn.get(), tracker_id, &e));
+    bool missing = false;
+    LIBEXPORT_RETURN_IF_ERROR(find_or_plan_new(txn.get(), &e, &missing));
+    report->tracker_created = missing;
     LIBEXPORT_RETURN_IF_ERROR(plan.Make(txn.get(), e.number));
     if (invalid > 0) return invalid_status();
     if (report->error_count > 0) return ConflictStatus(*report);
@@ -224,7 +247,13 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
     report->errors.clear();
     report->error_count = 0;
     internal::TrackerEntry e;
-    LIBEXPORT_RETURN_IF_ERROR(impl_->FindTracker(txn, tracker_id, &e));
+    bool missing = false;
+    LIBEXPORT_RETURN_IF_ERROR(find_or_plan_new(txn, &e, &missing));
+    if (missing) {
+      LIBEXPORT_RETURN_IF_ERROR(
+          impl_->CreateTracker(txn, tracker_id, *new_key, &e));
+    }
+    report->tracker_created = missing;
     LIBEXPORT_RETURN_IF_ERROR(plan.Make(txn, e.number));
     if (report->error_count > 0) return ConflictStatus(*report);
     internal::History history = impl_->MakeHistory(txn, &e);
@@ -265,6 +294,10 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
       LIBEXPORT_RETURN_IF_ERROR(
           impl_->PutSyncState(txn, e.number, *options.sync_state));
     }
+    std::vector<std::string> sample;
+    LIBEXPORT_RETURN_IF_ERROR(
+        impl_->ChangeIdentities(txn, &history, options.catalog_add, true,
+                                &report->catalog_added, &sample));
     if (options.progress) options.progress(total, total);
     internal::AuditRecord audit("import", tracker_id, options.actor);
     audit.Count("inserted", report->inserted)
@@ -273,6 +306,12 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
         .Count("skipped", report->skipped)
         .Count("removed", report->removed);
     if (options.replace) audit.Text("mode", "replace");
+    if (!options.catalog_add.empty()) {
+      audit.Count("catalog_added", report->catalog_added);
+    }
+    if (missing) {
+      audit.Text("tracker_key", options.tracker_key ? "given" : "generated");
+    }
     LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(txn, audit));
     return impl_->FinishHistory(txn, &history, tracker_id);
   });
@@ -284,6 +323,8 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
     report->max_errors = max_errors;
     report->errors = errors;
     report->error_count = error_count;
+  } else if (report->tracker_created && !options.tracker_key) {
+    report->tracker_key = std::move(*new_key);
   }
   return st;
 } catch (...) {

@@ -92,6 +92,10 @@ class Store::Impl {
                      internal::TrackerEntry* out) const;
   Status PutTracker(MDB_txn* txn, std::string_view id,
                     const internal::TrackerEntry& e);
+  // Creates tracker `id` (a valid id) with `key`: its number, a new
+  // generation. AlreadyExists when it exists (tracker.cpp).
+  Status CreateTracker(MDB_txn* txn, std::string_view id,
+                       const std::string& key, internal::TrackerEntry* out);
 
   // Writes a record (a body from the encoder; it is sealed with a new seq
   // and its checksum) and its index entries, replacing (and unindexing) any
@@ -132,6 +136,15 @@ class Store::Impl {
                      std::string_view identity, bool* changed);
   Status RemoveIdentity(MDB_txn* txn, internal::History* history,
                         std::string_view identity, bool* changed);
+  // InvalidArgument (field "identity") unless every identity is 1 byte to
+  // 1 KiB.
+  static Status CheckIdentities(const std::vector<std::string>& identities);
+  // Adds (or removes) `identities` in key order; `changed` counts those
+  // that were not there (were there), `sample` receives up to
+  // AuditRecord::kAuditListSize of them, sorted, for the audit log.
+  Status ChangeIdentities(MDB_txn* txn, internal::History* history,
+                          const std::vector<std::string>& identities, bool add,
+                          uint64_t* changed, std::vector<std::string>* sample);
 
   // How many ids an index key holds (0 when none).
   Status CountIndex(MDB_txn* txn, const internal::IndexKey& key,

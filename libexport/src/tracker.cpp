@@ -130,18 +130,18 @@ uint64_t NewGeneration() {
 
 }  // namespace internal
 
-namespace {
+namespace internal {
 
-using internal::NewGeneration;
-
-// The key a caller gave (never empty), or a new random one.
 Result<std::string> ChosenOrGeneratedKey(std::optional<std::string> key) {
   if (!key) return GenerateKey();
   if (key->empty()) return Status::InvalidArgument("the key is empty", "key");
   return std::move(*key);
 }
 
-}  // namespace
+}  // namespace internal
+
+using internal::ChosenOrGeneratedKey;
+using internal::NewGeneration;
 
 Status Store::Impl::FindTracker(MDB_txn* txn, std::string_view id,
                                 TrackerEntry* out) const {
@@ -165,6 +165,31 @@ Status Store::Impl::PutTracker(MDB_txn* txn, std::string_view id,
   return LmdbStatus("mdb_put(trackers)", mdb_put(txn, trackers, &k, &val, 0));
 }
 
+Status Store::Impl::CreateTracker(MDB_txn* txn, std::string_view id,
+                                  const std::string& key, TrackerEntry* out) {
+  TrackerEntry existing;
+  Status found = FindTracker(txn, id, &existing);
+  if (found.ok()) {
+    return Status::AlreadyExists("tracker already exists: " + std::string(id));
+  }
+  if (found.code() != Status::Code::kNotFound) return found;
+  MDB_val k = ToVal(kNextTrackerKey), v;
+  uint32_t number = 1;
+  int rc = mdb_get(txn, meta, &k, &v);
+  if (rc == MDB_SUCCESS && v.mv_size == 4)
+    number = internal::LoadLE<uint32_t>(ToView(v).data());
+  std::string next;
+  internal::AppendLE<uint32_t>(&next, number + 1);
+  MDB_val nv = ToVal(next);
+  rc = mdb_put(txn, meta, &k, &nv, 0);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(meta)", rc);
+  *out = TrackerEntry{};
+  out->number = number;
+  out->generation = NewGeneration();
+  out->key = key;
+  return PutTracker(txn, id, *out);
+}
+
 Result<std::string> Store::AddTracker(std::string_view tracker_id,
                                       std::optional<std::string> key,
                                       std::string_view actor) try {
@@ -179,31 +204,12 @@ Result<std::string> Store::AddTracker(std::string_view tracker_id,
   if (!chosen.ok()) return chosen.status();
   key = std::move(chosen).value();
   Status st = impl_->Write([&](MDB_txn* txn) -> Status {
-    TrackerEntry existing;
-    Status found = impl_->FindTracker(txn, tracker_id, &existing);
-    if (found.ok()) {
-      return Status::AlreadyExists("tracker already exists: " +
-                                   std::string(tracker_id));
-    }
-    if (found.code() != Status::Code::kNotFound) return found;
-    MDB_val k = ToVal(kNextTrackerKey), v;
-    uint32_t number = 1;
-    int rc = mdb_get(txn, impl_->meta, &k, &v);
-    if (rc == MDB_SUCCESS && v.mv_size == 4)
-      number = internal::LoadLE<uint32_t>(ToView(v).data());
-    std::string next;
-    internal::AppendLE<uint32_t>(&next, number + 1);
-    MDB_val nv = ToVal(next);
-    rc = mdb_put(txn, impl_->meta, &k, &nv, 0);
-    if (rc != MDB_SUCCESS) return LmdbStatus("mdb_put(meta)", rc);
     TrackerEntry entry;
-    entry.number = number;
-    entry.generation = NewGeneration();
-    entry.key = *key;
-    LIBEXPORT_RETURN_IF_ERROR(impl_->AppendAudit(
+    LIBEXPORT_RETURN_IF_ERROR(
+        impl_->CreateTracker(txn, tracker_id, *key, &entry));
+    return impl_->AppendAudit(
         txn, internal::AuditRecord("tracker_add", tracker_id, actor)
-                 .Text("key", generated ? "generated" : "given")));
-    return impl_->PutTracker(txn, tracker_id, entry);
+                 .Text("key", generated ? "generated" : "given"));
   });
   if (!st.ok()) return st;
   return *key;

@@ -6,6 +6,7 @@
 #define LIBEXPORT_SRC_TRACKER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,9 @@ struct TrackerEntry {
 };
 // A random non-zero generation (OpenSSL's CSPRNG).
 uint64_t NewGeneration();
+// The key a caller gave (InvalidArgument, field "key", when empty), or a
+// new random one: 32 bytes of OpenSSL's CSPRNG, hex-encoded.
+Result<std::string> ChosenOrGeneratedKey(std::optional<std::string> key);
 
 // Entry version 3 (store format 2).
 std::string EncodeTrackerEntry(const TrackerEntry& e);

@@ -62,6 +62,12 @@ TEST_CASE(
   CHECK(Ctl(b, "catalog list shop", shop.dir) == "/p/1/\n/p/10/\n/p/11/\n");
   CHECK(Ctl(b, "tracker key shop", shop.dir) ==
         Ctl(a, "tracker key shop", shop.dir));
+  // The tracker, its catalog and its customizations: one write.
+  const std::string log = Ctl(b, "audit-log", shop.dir);
+  CHECK(log.find('\n') == log.size() - 1);
+  CHECK(Has(
+      log,
+      R"("op":"import","tracker":"shop","inserted":6,"replaced":0,"unchanged":0,"skipped":0,"removed":0,"catalog_added":3,"tracker_key":"given"})"));
 }
 
 TEST_CASE("a tracker file without --with-key holds no key and gets a new one",
@@ -103,6 +109,7 @@ TEST_CASE(
     CHECK(Has(r.err, "exportctl: import failed: "));
     CHECK(Has(r.err, "nothing was imported"));
     CHECK(!Has(Ctl(store, "tracker list", shop.dir), "newone"));
+    CHECK(Ctl(store, "audit-log --tracker newone", shop.dir).empty());
   }
   SECTION("into an existing tracker: a conflict adds no catalog identity") {
     // `other` has 2 catalog identities; the file would add /p/1/, /p/10/,
@@ -112,12 +119,31 @@ TEST_CASE(
     const std::string catalog = Ctl(store, "catalog list other", shop.dir);
     const std::string exported =
         Ctl(store, "export other" + std::string(kAt), shop.dir);
+    const std::string log = Ctl(store, "audit-log --tracker other", shop.dir);
     Ran r = RunExportctl(
         "--store " + store + " tracker import " + file + " other", shop.dir);
     CHECK(r.status == 1);
     CHECK(Has(r.err, "already exist"));
     CHECK(Ctl(store, "catalog list other", shop.dir) == catalog);
     CHECK(Ctl(store, "export other" + std::string(kAt), shop.dir) == exported);
+    // One transaction, rolled back: no catalog written and taken back again
+    // (that would be two audit log entries and two catalog changes).
+    CHECK(Ctl(store, "audit-log --tracker other", shop.dir) == log);
+  }
+  SECTION("a bad catalog identity in the file changes nothing") {
+    std::string text = ReadFile(file);
+    const size_t at = text.find("\"catalog\":[");
+    REQUIRE(at != std::string::npos);
+    text.insert(at + 11, "\"" + std::string(1025, 'x') + "\",");
+    const std::string bad = shop.dir.Sub("bad.json");
+    std::ofstream(bad) << text;
+    const std::string log = Ctl(store, "audit-log", shop.dir);
+    Ran r = RunExportctl(
+        "--store " + store + " tracker import " + bad + " newone", shop.dir);
+    CHECK(r.status == 1);
+    CHECK(Has(r.err, "1025 bytes"));
+    CHECK(!Has(Ctl(store, "tracker list", shop.dir), "newone"));
+    CHECK(Ctl(store, "audit-log", shop.dir) == log);
   }
   SECTION("a file that is not a tracker export is named") {
     const std::string doc = shop.dir.Sub("doc.json");

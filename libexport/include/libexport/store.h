@@ -110,6 +110,18 @@ struct ImportOptions {
   // them all). A caller that must name every conflicting id of a capped
   // document (the HTTP bulk route) raises it to that cap.
   size_t max_reported_errors = kMaxReportedErrors;
+  // Catalog identities added in the import's own transaction (as
+  // Store::AddCatalogItems; each checked before anything is read: an empty
+  // or over-1-KiB one is InvalidArgument, field "catalog"). For a restore
+  // of a whole tracker (`exportctl tracker import`): records and catalog
+  // commit together or not at all.
+  std::vector<std::string> catalog_add;
+  // When the tracker does not exist: create it in the import's own
+  // transaction (with `tracker_key`, else a generated key, given back in
+  // ImportReport::tracker_key) instead of failing with NotFound. A failed
+  // import then leaves no tracker behind.
+  bool create_tracker = false;
+  std::optional<std::string> tracker_key;
 };
 
 // One bad record of an import.
@@ -140,6 +152,13 @@ struct ImportReport {
   size_t error_count = 0;  // every bad record, kept in `errors` or not
   // How many `errors` keeps: ImportOptions::max_reported_errors.
   size_t max_errors = kMaxReportedErrors;
+  // ImportOptions::catalog_add: the identities that were not there yet.
+  uint64_t catalog_added = 0;
+  // ImportOptions::create_tracker: whether the import created the tracker
+  // (a dry run: would create it), and its key when it was generated (a
+  // secret: show it once, as AddTracker's result).
+  bool tracker_created = false;
+  std::string tracker_key;
 };
 
 struct TrackerInfo {
