@@ -246,27 +246,25 @@ ssize_t ConnectionStream::write(const char* ptr, size_t size) {
 
 // httplib asks for both addresses on every request; a connection's do not
 // change, so each is one system call per connection, not per request.
+void ConnectionStream::LookUp(int sock, Address& a,
+                              int (*name)(int, sockaddr*, socklen_t*)) {
+  if (a.known) return;
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (name(sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    SetAddress(addr, a.ip, a.port);
+  a.known = true;
+}
+
 void ConnectionStream::get_remote_ip_and_port(std::string& ip,
                                               int& port) const {
-  if (!remote_.known) {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-      SetAddress(addr, remote_.ip, remote_.port);
-    remote_.known = true;
-  }
+  LookUp(sock_, remote_, getpeername);
   ip = remote_.ip;
   port = remote_.port;
 }
 
 void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  if (!local_.known) {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-      SetAddress(addr, local_.ip, local_.port);
-    local_.known = true;
-  }
+  LookUp(sock_, local_, getsockname);
   ip = local_.ip;
   port = local_.port;
 }

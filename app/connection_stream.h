@@ -137,6 +137,9 @@ class ConnectionStream : public httplib::Stream {
     int port = 0;
   };
   mutable Address remote_, local_;  // looked up on first use
+  // Fills `a` once, by getpeername or getsockname.
+  static void LookUp(int sock, Address& a,
+                     int (*name)(int, sockaddr*, socklen_t*));
 };
 
 }  // namespace libexport::app
