@@ -149,7 +149,7 @@ std::vector<std::pair<std::string, std::string>> ExportFlags::Params() const {
   return params;
 }
 
-void AddExportFlags(CLI::App& command, ExportFlags* f) {
+void AddFilterFlags(CLI::App& command, ExportFlags* f) {
   // One value per occurrence, so `--model basket TRACKER` keeps TRACKER.
   command.add_option("--model", f->model, "only this model (repeatable)")
       ->allow_extra_args(false);
@@ -163,6 +163,10 @@ void AddExportFlags(CLI::App& command, ExportFlags* f) {
       .add_option("--target-identity", f->target_identity,
                   "only this target identity")
       ->allow_extra_args(false);
+}
+
+void AddExportFlags(CLI::App& command, ExportFlags* f) {
+  AddFilterFlags(command, f);
   command.add_flag("--remove-expired-pins", f->remove_expired_pins,
                    "drop pins whose active_to has passed");
   command.add_flag("--remove-nonexisting-item-pins",

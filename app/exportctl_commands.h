@@ -55,6 +55,10 @@ void AddTrackerCommands(CLI::App& app, Session& session, Action* action);
 void AddDataCommands(CLI::App& app, Session& session, Action* action);
 void AddStoreCommands(CLI::App& app, Session& session, Action* action);
 void AddRequestCommand(CLI::App& app, Session& session, Action* action);
+// The verbs of `exportctl request` other than the export (create, get,
+// update, delete, list, summary, bulk, catalog add|remove), added under it
+// by AddRequestCommand.
+void AddRequestVerbs(CLI::App& request, Session& session, Action* action);
 // After AddTrackerCommands and AddDataCommands: adds to their groups.
 void AddTrackerFileCommands(CLI::App& app, Session& session, Action* action);
 void AddBackupCommands(CLI::App& app, Session& session, Action* action);
@@ -114,6 +118,8 @@ struct ExportFlags {
   std::vector<std::pair<std::string, std::string>> Params() const;
 };
 void AddExportFlags(CLI::App& command, ExportFlags* flags);
+// The four filters alone (`request list` takes no pruning switch).
+void AddFilterFlags(CLI::App& command, ExportFlags* flags);
 
 }  // namespace libexport::app
 

@@ -49,18 +49,25 @@ std::unique_ptr<httplib::Client> MakeClient(ClientFlags* flags,
   return client;
 }
 
-httplib::Request SignedPost(std::string_view tracker, std::string_view key,
-                            const std::string& path, const std::string& query) {
-  const http::SignedHeaders h =
-      http::SignRequest(tracker, key, "POST", path, kRequestContentType,
-                        FormatHttpDate(SystemNow()));
+httplib::Request SignedRequest(std::string_view method,
+                               std::string_view tracker, std::string_view key,
+                               const std::string& path,
+                               const std::string& query,
+                               std::string_view content_type) {
+  const http::SignedHeaders h = http::SignRequest(
+      tracker, key, method, path, content_type, FormatHttpDate(SystemNow()));
   httplib::Request req;
-  req.method = "POST";
+  req.method = std::string(method);
   req.path = path + query;
-  req.set_header("Content-Type", h.content_type);
+  if (!content_type.empty()) req.set_header("Content-Type", h.content_type);
   req.set_header("Date", h.date);
   req.set_header("Authorization", h.authorization);
   return req;
+}
+
+httplib::Request SignedPost(std::string_view tracker, std::string_view key,
+                            const std::string& path, const std::string& query) {
+  return SignedRequest("POST", tracker, key, path, query, kRequestContentType);
 }
 
 std::string Describe(httplib::Error e) {

@@ -35,8 +35,16 @@ std::unique_ptr<httplib::Client> MakeClient(ClientFlags* flags,
                                             const std::string& flag,
                                             int read_timeout_s);
 
-// A POST of `path` + `query` signed with `key` for `tracker` at the current
-// time (the query is not signed).
+// A `method` request of `path` + `query` signed with `key` for `tracker` at
+// the current time (the query is not signed). `content_type` is sent and
+// signed; an empty one is not sent and signs as "" (a GET or DELETE).
+httplib::Request SignedRequest(std::string_view method,
+                               std::string_view tracker, std::string_view key,
+                               const std::string& path,
+                               const std::string& query,
+                               std::string_view content_type);
+
+// SignedRequest for a POST with kRequestContentType (the export, changes).
 httplib::Request SignedPost(std::string_view tracker, std::string_view key,
                             const std::string& path, const std::string& query);
 

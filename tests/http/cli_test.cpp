@@ -47,7 +47,18 @@ TEST_CASE("every exportctl command answers --help on stdout with exit 0",
                                     "backup",
                                     "diff",
                                     "demo",
-                                    "request"}) {
+                                    "request",
+                                    "request export",
+                                    "request create",
+                                    "request get",
+                                    "request update",
+                                    "request delete",
+                                    "request list",
+                                    "request summary",
+                                    "request bulk",
+                                    "request catalog",
+                                    "request catalog add",
+                                    "request catalog remove"}) {
     INFO(command);
     Ran r = RunExportctl(command + " --help", dir);
     CHECK(r.status == 0);

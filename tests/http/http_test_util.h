@@ -398,6 +398,10 @@ inline std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+inline void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
 }  // namespace libexport::testing
 
 #endif  // LIBEXPORT_TESTS_HTTP_HTTP_TEST_UTIL_H_

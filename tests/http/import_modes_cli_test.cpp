@@ -7,10 +7,6 @@
 namespace libexport::testing {
 namespace {
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 std::string Rec(uint64_t n, std::string_view model) {
   return R"({"id":")" + TestId(n) + R"(","model":")" + std::string(model) +
          R"(","target_type":"all","pin_definitions":[],"created_at":"2025-06-01T10:00:00Z","updated_at":"2026-01-01T00:00:00Z"})"

@@ -14,10 +14,6 @@
 namespace libexport::testing {
 namespace {
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 // The bytes of /proc/PID/cmdline with the NULs as spaces.
 std::string CommandLineOf(pid_t pid) {
   std::string text = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
