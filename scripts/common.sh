@@ -9,7 +9,7 @@ PACKAGES=(
   libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libzstd-dev zstd libbrotli-dev
   libsimdjson-dev liblmdb-dev lmdb-utils libxxhash-dev
   catch2 libbenchmark-dev libsqlite3-dev valgrind
-  openssl curl ca-certificates python3 python3-jsonschema git clang-format
+  openssl curl ca-certificates python3 python3-jsonschema python3-yaml git clang-format
   nginx-light
   libsystemd-dev prometheus
 )
