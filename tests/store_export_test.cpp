@@ -227,7 +227,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "query parameters the parser rejects name the parameter; accepted ones "
+    "query parameters the parser rejects name the parameter, and accepted ones "
     "export",
     "[export][422]") {
   TestStore s;

@@ -186,8 +186,9 @@ TEST_CASE(
   CHECK(Body({joined}, since, false) == whole.body);
 }
 
-TEST_CASE("a cursor of another generation is Gone; a malformed one names since",
-          "[history]") {
+TEST_CASE(
+    "a cursor of another generation is Gone, and a malformed one names since",
+    "[history]") {
   TestStore s;
   REQUIRE_OK(s->AddTracker("shop"));
   REQUIRE_OK(s->Put("shop", kIn1, Store::PutMode::kCreate, kNow));

@@ -179,8 +179,9 @@ TEST_CASE("catalog add and remove report what changed", "[catalog]") {
   CHECK(list.value()[0].catalog_items == 4);
 }
 
-TEST_CASE("catalog identities are 1 byte to 1 KiB; a bad one changes nothing",
-          "[catalog]") {
+TEST_CASE(
+    "catalog identities are 1 byte to 1 KiB, and a bad one changes nothing",
+    "[catalog]") {
   TestStore s;
   REQUIRE_OK(s->AddTracker("t"));
   const std::string longest(1024, 'x');

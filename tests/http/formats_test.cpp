@@ -254,8 +254,9 @@ TEST_CASE("as_of over HTTP and exportctl export --now agree byte for byte",
   CHECK(a->body != b->body);
 }
 
-TEST_CASE("repeated filters over HTTP match any value; booleans twice are 422",
-          "[http][filter]") {
+TEST_CASE(
+    "repeated filters over HTTP match any value, and booleans twice are 422",
+    "[http][filter]") {
   ShopServer s;
   auto res =
       Post(s, "?tag=winter&tag=sale&target_type=all&target_type=item", {});

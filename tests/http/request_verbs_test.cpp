@@ -129,7 +129,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "exportctl request delete removes a customization; get of it then "
+    "exportctl request delete removes a customization, and get of it then "
     "exits 1 with the server's 404 on stderr",
     "[cli][request]") {
   Served s;
@@ -191,7 +191,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "exportctl request bulk imports NDJSON all or nothing; with raise a "
+    "exportctl request bulk imports NDJSON all or nothing, and with raise a "
     "conflict exits 1 listing every conflicting id",
     "[cli][request]") {
   Served s;

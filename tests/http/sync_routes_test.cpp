@@ -43,7 +43,8 @@ const std::string kExport = libexport::http::ExportPath("shop");
 const std::string kChanges = libexport::http::ChangesPath("shop");
 
 TEST_CASE(
-    "an export carries an ETag and its cursor; If-None-Match with it is a 304 "
+    "an export carries an ETag and its cursor, and If-None-Match with it is a "
+    "304 "
     "without a body",
     "[http][sync]") {
   SyncServer s;
