@@ -114,8 +114,9 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("a running exportctl request shows no key in /proc/PID/cmdline",
-          "[keys]") {
+TEST_CASE(
+    "a running exportctl request or sync shows no key in /proc/PID/cmdline",
+    "[keys]") {
   TempDir dir;
   // A server that accepts connections (the kernel does) and never answers,
   // so the request stays running while we look at it.
@@ -133,33 +134,54 @@ TEST_CASE("a running exportctl request shows no key in /proc/PID/cmdline",
   const std::string key = "secret-key-never-in-argv-0123";
   WriteFile(dir.Sub("key"), key + "\n");
 
-  auto look = [&](std::vector<std::string> argv) {
+  // The command line of a running `exportctl ARGV...` once it has exec'd
+  // (before that, the child shows this test's own command line, whose test
+  // name holds "request" and "sync" too).
+  auto look = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {EXPORTCTL_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
     auto child = std::make_unique<Child>(argv, dir.Sub("err"));
+    const std::string expected = std::string(EXPORTCTL_BIN) + " " + args[0];
     std::string cmdline;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    // Until the exec: before it, the child shows this test's own command
-    // line, whose test name holds "request" too.
     while (std::chrono::steady_clock::now() < deadline &&
-           !cmdline.starts_with(std::string(EXPORTCTL_BIN) + " request")) {
+           !cmdline.starts_with(expected)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       cmdline = CommandLineOf(child->pid());
     }
+    // Still waiting on the silent server, so the key is in its memory now.
+    CHECK(child->Wait(std::chrono::milliseconds(200)) == -1);
     return cmdline;
   };
   SECTION("the key in a file") {
-    std::string cmdline = look({EXPORTCTL_BIN, "request", "shop", "--url", url,
-                                "--key-file", dir.Sub("key")});
+    std::string cmdline =
+        look({"request", "shop", "--url", url, "--key-file", dir.Sub("key")});
     INFO(cmdline);
     CHECK(Has(cmdline, "request shop --url " + url));
     CHECK(!Has(cmdline, key));
   }
   SECTION("the key in the environment") {
     ::setenv("EXPORTCTL_KEY", key.c_str(), 1);
-    std::string cmdline =
-        look({EXPORTCTL_BIN, "request", "shop", "--url", url});
+    std::string cmdline = look({"request", "shop", "--url", url});
     ::unsetenv("EXPORTCTL_KEY");
     INFO(cmdline);
     CHECK(Has(cmdline, "request shop --url " + url));
+    CHECK(!Has(cmdline, key));
+  }
+  SECTION("exportctl sync with the key in a file") {
+    std::string cmdline = look({"--store", dir.Sub("store"), "sync", "shop",
+                                "--from", url, "--key-file", dir.Sub("key")});
+    INFO(cmdline);
+    CHECK(Has(cmdline, "sync shop --from " + url));
+    CHECK(!Has(cmdline, key));
+  }
+  SECTION("exportctl sync with the key in the environment") {
+    ::setenv("EXPORTCTL_KEY", key.c_str(), 1);
+    std::string cmdline =
+        look({"--store", dir.Sub("store"), "sync", "shop", "--from", url});
+    ::unsetenv("EXPORTCTL_KEY");
+    INFO(cmdline);
+    CHECK(Has(cmdline, "sync shop --from " + url));
     CHECK(!Has(cmdline, key));
   }
   ::close(fd);
