@@ -22,11 +22,13 @@ const std::string kPath = "/v1/recommender/pin/shop/scopes/export";
 // A shop store and a live server with `threads` workers; the clock is an
 // atomic the test moves.
 struct HostileServer {
-  explicit HostileServer(int threads = 64) {
+  explicit HostileServer(int threads = 64,
+                         app::HardenedServerOptions server_options = {}) {
     LoadShop(*store);
     libexport::http::ExportRoutesOptions o;
     o.clock = [this] { return TimePoint({clock_seconds.load(), 0}); };
-    server = std::make_unique<LiveServer>(store.store, o, false, threads);
+    server = std::make_unique<LiveServer>(store.store, o, false, threads,
+                                          server_options);
   }
   httplib::Result Signed(httplib::Headers h,
                          const std::string& target = kPath) {
@@ -70,7 +72,13 @@ TEST_CASE("slowloris clients do not starve others while workers remain",
   // 8 workers, 6 of them held by clients dribbling a header byte every
   // 300 ms (under the per-recv read timeout, which is all httplib 0.11.4
   // has: see docs/operations.md). A signed client is still served at once.
-  HostileServer s(8);
+  // 7 of 8 slots in use is "busy": an idle keep-alive connection would be
+  // closed after 200 ms, and on a loaded machine the client below can wait
+  // that long between two requests, reconnect while its old worker is still
+  // closing, and find every slot taken. That policy has tests of its own.
+  app::HardenedServerOptions server_options;
+  server_options.busy_keep_alive_timeout = std::chrono::seconds(5);
+  HostileServer s(8, server_options);
   std::atomic<bool> stop{false};
   std::vector<std::thread> slow;
   for (int i = 0; i < 6; ++i) {
