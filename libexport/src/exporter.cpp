@@ -9,6 +9,7 @@
 
 #include "catalog_set.h"
 #include "coding_sink.h"
+#include "export_output.h"
 #include "filter.h"
 #include "guard.h"
 #include "id_union.h"
@@ -30,39 +31,13 @@ using internal::ToView;
 
 namespace {
 
-constexpr size_t kChunkSize = 64 << 10;
-// Batches output into chunks of ~64 KiB for the sink.
-class Output {
- public:
-  explicit Output(ExportSink& sink) : sink_(sink) {
-    buf_.reserve(kChunkSize + 4096);
-  }
-  void Append(std::string_view s) { buf_.append(s); }
-  std::string* buffer() { return &buf_; }
-  // False when the sink asked to stop.
-  bool MaybeFlush() { return buf_.size() < kChunkSize || Flush(); }
-  bool Flush() {
-    if (buf_.empty()) return true;
-    bytes_ += buf_.size();
-    bool more = sink_.Write(buf_);
-    buf_.clear();
-    return more;
-  }
-  uint64_t bytes() const { return bytes_; }
-
- private:
-  ExportSink& sink_;
-  std::string buf_;
-  uint64_t bytes_ = 0;
-};
-
 // Walks candidates in id order and writes the ones that match: the records
 // (first walk), then, for a prune report, what was pruned from them (a
 // second walk over the same snapshot, so nothing is held in memory).
 class Walker {
  public:
   Walker(const internal::Filter& m, internal::PrunedRecordWriter* writer,
-         Output* out, ExportStats* stats, ExportFormat format)
+         internal::ExportOutput* out, ExportStats* stats, ExportFormat format)
       : m_(m),
         writer_(writer),
         out_(out),
@@ -86,15 +61,14 @@ class Walker {
     }
     if (!m_.Matches(r)) return true;
     if (pruned_walk_) {
-      LIBEXPORT_RETURN_IF_ERROR(
-          writer_->WritePruned(r, out_->buffer(), &pruned_));
+      LIBEXPORT_RETURN_IF_ERROR(writer_->WritePruned(r, out_, &pruned_));
       return out_->MaybeFlush();
     }
     if (!ndjson_) {
       out_->Append(stats_->records_matched == 0 ? "{\"results\":[\n" : ",\n");
     }
     ++stats_->records_matched;
-    LIBEXPORT_RETURN_IF_ERROR(writer_->Write(r, out_->buffer()));
+    LIBEXPORT_RETURN_IF_ERROR(writer_->Write(r, out_));
     if (ndjson_) out_->Append("\n");
     return out_->MaybeFlush();
   }
@@ -116,7 +90,7 @@ class Walker {
 
   const internal::Filter& m_;
   internal::PrunedRecordWriter* writer_;
-  Output* out_;
+  internal::ExportOutput* out_;
   ExportStats* stats_;
   const bool ndjson_;
   bool pruned_walk_ = false;
@@ -193,7 +167,8 @@ Status Store::Impl::ExportIn(MDB_txn* txn, const ExportQuery& query,
   internal::TrackerEntry tracker;
   LIBEXPORT_RETURN_IF_ERROR(FindTracker(txn, query.tracker_id, &tracker));
 
-  // The sink chain: records -> Output (64 KiB batches) -> coder -> sink.
+  // The sink chain: records -> ExportOutput (64 KiB batches, large records
+  // as they are stored) -> coder -> sink.
   std::unique_ptr<internal::CodingSink> coder;
   ExportSink* target = &sink;
   if (query.representation.coding != ContentCoding::kIdentity) {
@@ -205,7 +180,7 @@ Status Store::Impl::ExportIn(MDB_txn* txn, const ExportQuery& query,
   internal::Filter filter(query);
   internal::CatalogSet catalog_set(txn, catalog, tracker.number);
   internal::PrunedRecordWriter writer(query, &catalog_set, stats);
-  Output out(*target);
+  internal::ExportOutput out(*target);
   Walker walker(filter, &writer, &out, stats, query.representation.format);
   bool stopped = false;
 
@@ -292,9 +267,9 @@ Result<std::string> Store::Get(std::string_view tracker_id, std::string_view id,
   ExportStats stats;
   std::string json;
   StringSink sink(&json);
-  Output out(sink);
+  internal::ExportOutput out(sink);
   internal::PrunedRecordWriter writer(q, nullptr, &stats);
-  LIBEXPORT_RETURN_IF_ERROR(writer.Write(r, out.buffer()));
+  LIBEXPORT_RETURN_IF_ERROR(writer.Write(r, &out));
   out.Flush();
   return json;
 } catch (...) {

@@ -28,7 +28,7 @@ Status PrunedRecordWriter::Decide(const RecordView& r, const PinEntry& p,
   return Status::Ok();
 }
 
-Status PrunedRecordWriter::Write(const RecordView& r, std::string* out) {
+Status PrunedRecordWriter::Write(const RecordView& r, ExportOutput* out) {
   kept_.clear();
   bool available = false;
   size_t n = r.pin_count();
@@ -49,21 +49,21 @@ Status PrunedRecordWriter::Write(const RecordView& r, std::string* out) {
   }
   std::string_view json = r.json();
   if (kept_.size() == n) {
-    out->append(json.substr(0, json.size() - 1));
+    out->Append(json.substr(0, json.size() - 1));
   } else {
-    out->append(json.substr(0, r.pins_begin()));
+    out->Append(json.substr(0, r.pins_begin()));
     for (size_t i = 0; i < kept_.size(); ++i) {
-      if (i > 0) out->append(",");
-      out->append(
+      if (i > 0) out->Append(",");
+      out->Append(
           json.substr(kept_[i].first, kept_[i].second - kept_[i].first));
     }
-    out->append(json.substr(r.pins_end(), json.size() - 1 - r.pins_end()));
+    out->Append(json.substr(r.pins_end(), json.size() - 1 - r.pins_end()));
   }
-  out->append(available ? kAvailableTrue : kAvailableFalse);
+  out->Append(available ? kAvailableTrue : kAvailableFalse);
   return Status::Ok();
 }
 
-Status PrunedRecordWriter::WritePruned(const RecordView& r, std::string* out,
+Status PrunedRecordWriter::WritePruned(const RecordView& r, ExportOutput* out,
                                        uint64_t* entries) {
   std::string_view json = r.json();
   if (!json.starts_with(kIdHead) || json.size() <= kIdHead.size() + kIdSize) {
@@ -75,15 +75,15 @@ Status PrunedRecordWriter::WritePruned(const RecordView& r, std::string* out,
     Verdict v;
     LIBEXPORT_RETURN_IF_ERROR(Decide(r, p, &v));
     if (v == Verdict::kKeep) continue;
-    out->append(*entries == 0 ? "\n" : ",\n");
+    out->Append(*entries == 0 ? "\n" : ",\n");
     ++*entries;
-    out->append(kIdHead);
-    out->append(id);
-    out->append(v == Verdict::kExpired
+    out->Append(kIdHead);
+    out->Append(id);
+    out->Append(v == Verdict::kExpired
                     ? "\",\"reason\":\"expired\",\"pin\":"
                     : "\",\"reason\":\"nonexisting_item\",\"pin\":");
-    out->append(json.substr(p.begin, p.end - p.begin));
-    out->push_back('}');
+    out->Append(json.substr(p.begin, p.end - p.begin));
+    out->Append('}');
   }
   return Status::Ok();
 }

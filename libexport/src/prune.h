@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "catalog_set.h"
+#include "export_output.h"
 #include "libexport/query.h"
 #include "libexport/store.h"
 #include "record.h"
@@ -29,15 +30,16 @@ class PrunedRecordWriter {
         catalog_(catalog),
         stats_(stats) {}
 
-  // Appends the record's JSON, as exported, to `out`; counts the pins it
-  // prunes in the stats. Errors: those of the catalog lookups.
-  Status Write(const RecordView& r, std::string* out);
+  // Appends the record's JSON, as exported, to `out` (the stored bytes as
+  // views, so a large record is not copied); counts the pins it prunes in
+  // the stats. Errors: those of the catalog lookups.
+  Status Write(const RecordView& r, ExportOutput* out);
 
   // Appends one prune report entry per pin Write drops, in stored order:
   // `{"id":"<id>","reason":"expired"|"nonexisting_item","pin":{...}}` (the
   // pin as stored), each after ",\n" (after "\n" for the very first,
   // `*entries` == 0); counts them in `*entries`, not in the stats.
-  Status WritePruned(const RecordView& r, std::string* out, uint64_t* entries);
+  Status WritePruned(const RecordView& r, ExportOutput* out, uint64_t* entries);
 
  private:
   enum class Verdict { kKeep, kExpired, kMissing };

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cstring>
 
 #include "demo_data.h"
 #include "http_test_util.h"
@@ -576,6 +577,123 @@ TEST_CASE("a large export streams with server memory flat in its size",
   INFO("live heap peak +" << growth << " kB, body " << expected.size() / 1024
                           << " kB");
   CHECK(growth < static_cast<long>(expected.size() / 1024 / 4));
+}
+
+namespace {
+
+// A tracker "big" (key "big-key") holding one customization whose
+// target_criteria carries a string of `blob_bytes` bytes: one stored record
+// of about that size.
+struct BigRecordServer {
+  explicit BigRecordServer(size_t blob_bytes,
+                           libexport::http::ExportRoutesOptions options = {}) {
+    REQUIRE_OK(store->AddTracker("big", std::string("big-key")));
+    const std::string record =
+        R"({"id":")" + TestId(1) +
+        R"(","model":"basket","target_type":"criteria","target_criteria":{"blob":")" +
+        std::string(blob_bytes, 'x') +
+        R"("},"tags":["sale"],"pin_definitions":[{"position":-1,"pin_type":"criteria","pin_criteria":{"brand":"acme"},"is_block_pin":false,"is_bundle_pin":false,"active_from":"2026-12-01T00:00:00Z"}],"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-02T00:00:00Z"})";
+    MustImport(*store, "big", record, Opts(ImportFormat::kNdjson));
+    expected = Export(*store, Query("big"));
+    server = std::make_unique<LiveServer>(store.store, options);
+  }
+  TestStore store;
+  std::string expected;
+  std::unique_ptr<LiveServer> server;
+};
+
+// One signed export of "big", its body compared with `expected` as it
+// arrives (never held). While `*slow` holds, it sleeps 2 ms after each
+// piece (about 4 KiB): a slow reader.
+struct BigExportResult {
+  bool complete = false;
+  int status = 0;
+  size_t received = 0;
+  bool same = true;
+};
+BigExportResult ExportBig(const BigRecordServer& s,
+                          const std::atomic<bool>* slow = nullptr) {
+  BigExportResult r;
+  httplib::Client c(s.server->url());
+  c.set_read_timeout(30, 0);
+  httplib::Request req = SignedExportRequest("big", "big-key");
+  req.response_handler = [&](const httplib::Response& res) {
+    r.status = res.status;
+    return true;
+  };
+  req.content_receiver = [&](const char* d, size_t n, uint64_t, uint64_t) {
+    r.same = r.same && r.received + n <= s.expected.size() &&
+             std::memcmp(d, s.expected.data() + r.received, n) == 0;
+    r.received += n;
+    if (slow != nullptr && slow->load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return true;
+  };
+  httplib::Response res;
+  httplib::Error err;
+  r.complete = c.send(req, res, err);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "eight concurrent exports of a 24 MiB record keep the server's heap "
+    "growth under 12 MiB",
+    "[http][large][memory]") {
+  // Each record reaches the socket straight from the store's map, in
+  // slices: before, every export held it whole in its batch and twice more
+  // in cpp-httplib's chunk writer (about 80 MiB each, 640 MiB for eight).
+  BigRecordServer s(24 << 20);
+  REQUIRE(s.expected.size() > (24u << 20));
+  HeapPeak heap;  // `expected` exists already
+  std::vector<BigExportResult> results(8);
+  std::vector<std::thread> clients;
+  for (auto& r : results) {
+    clients.emplace_back([&s, &r] { r = ExportBig(s); });
+  }
+  for (auto& t : clients) t.join();
+  const long growth = heap.GrowthKb();
+  for (const auto& r : results) {
+    CHECK(r.status == 200);
+    CHECK(r.complete);
+    CHECK(r.received == s.expected.size());
+    CHECK(r.same);
+  }
+  INFO("live heap peak +" << growth << " kB for 8 streams of "
+                          << s.expected.size() / 1024 << " kB");
+  CHECK(growth < 12 * 1024);
+}
+
+TEST_CASE(
+    "the stream time cap stops one large record to a slow reader between "
+    "its slices",
+    "[http][large]") {
+  // Used to be checked only between sink writes: a single 200 MB record
+  // ran on for as long as the client took to read it.
+  libexport::http::ExportRoutesOptions o;
+  o.max_stream_time = std::chrono::seconds(1);
+  BigRecordServer s(16 << 20, o);
+  std::atomic<bool> slow{true};
+  BigExportResult r;
+  auto start = std::chrono::steady_clock::now();
+  // About 2 MB/s: the whole record would take over 8 s.
+  std::thread client([&] { r = ExportBig(s, &slow); });
+  // The server logs the stream when it cuts it, while the client is still
+  // reading what the socket buffers hold.
+  auto lines = s.server->log.WaitFor(1);
+  auto took = std::chrono::steady_clock::now() - start;
+  slow = false;
+  client.join();
+  REQUIRE(lines.size() == 1);
+  INFO(lines[0]);
+  // The 1 s cap plus one slice: a generous bound.
+  CHECK(took < std::chrono::seconds(5));
+  CHECK(r.status == 200);
+  CHECK_FALSE(r.complete);  // a truncated chunked body
+  CHECK(r.received < s.expected.size());
+  CHECK(r.same);
+  CHECK(lines[0].find(" aborted=time_cap") != std::string::npos);
 }
 
 TEST_CASE("a client that goes away mid-stream releases the export at once",

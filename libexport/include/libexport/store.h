@@ -40,7 +40,10 @@
 
 namespace libexport {
 
-// Receives an export's response bytes, in order, in chunks of about 64 KiB.
+// Receives an export's response bytes, in order, in chunks of about 64 KiB;
+// a stored record of 64 KiB or more comes as a chunk of its own, straight
+// from the store's memory map (however large: a sink that sends to a slow
+// peer should send it in slices and check its own deadlines between them).
 //
 // IMPORTANT (lifetime): `chunk` is valid only until Write returns; copy what
 // you keep. Write runs inside the export's read transaction, so a slow sink

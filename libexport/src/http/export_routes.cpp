@@ -70,9 +70,6 @@ std::string NotFoundRouteBody(const httplib::Request& req) {
       "no route " + req.method + " " + std::string(PathOf(req.target)));
 }
 
-// Store::Export writes into httplib's chunked stream through this, in
-// batches of about 64 KiB (each DataSink::write is one chunk and one send).
-
 // What the provider and the releaser share; they run after the handler
 // returned, so nothing may point at handler locals.
 struct StreamState {
@@ -130,12 +127,17 @@ bool StreamExport(StreamState& state, httplib::DataSink& sink) {
                              impl->shutdown_deadline_ns_);
   Status st = state.snapshot->Export(state.query, adapter, &state.stats);
   state.snapshot.reset();
-  bool ok = st.ok() && adapter.Flush();
+  bool ok = st.ok() && adapter.Finish();
   state.bytes = adapter.bytes_sent();
   if (!ok) {
-    state.abort_reason = adapter.stop_reason() != nullptr
-                             ? adapter.stop_reason()
-                             : st.ToString();
+    if (adapter.stop_reason() != nullptr) {
+      state.abort_reason = adapter.stop_reason();
+    } else if (st.code() == Status::Code::kResourceExhausted ||
+               st.code() == Status::Code::kInternal) {
+      state.abort_reason = "internal";  // an exception inside the export
+    } else {
+      state.abort_reason = st.ToString();
+    }
     return false;
   }
   state.finished = true;
@@ -479,7 +481,9 @@ void ExportRoutes::Impl::HandleExport(
   }
   if (HasBody(req)) res.set_header("Connection", "close");
   active_streams_.fetch_add(1);
-  res.set_chunked_content_provider(
+  // Chunked, framed by the stream sink itself (stream_sink.h says why).
+  res.set_header("Transfer-Encoding", "chunked");
+  res.set_content_provider(
       std::string(libexport::MediaTypeOf(representation.format)),
       [state](size_t, httplib::DataSink& sink) -> bool {
         // httplib calls providers outside its handler try-block: an

@@ -1,8 +1,18 @@
-// The ExportSink that streams an export into httplib's chunked response:
-// batches small writes into chunks of kStreamBatchBytes, sends a large one
-// as it is, and stops the export (Write returns false, stop_reason() says
-// why) when the client is gone, the stream's time cap passes, or the
-// shutdown grace ends.
+// The ExportSink that streams an export as an HTTP/1.1 chunked body
+// (RFC 9112 section 7.1) through httplib's DataSink.
+//
+// It frames the chunks itself: httplib 0.11.4's own chunked writer copies
+// every write twice (into its compressor's payload, then into the framed
+// chunk), so the route answers with httplib's content provider *without
+// length* (which writes each DataSink::write straight to the connection)
+// and its own `Transfer-Encoding: chunked` header. Each Write becomes one
+// chunk: its size line, then its bytes as they are (a 64 KiB batch, or one
+// large record viewed in the store's map), never copied.
+//
+// A write is sent in slices of at most kStreamSliceBytes, and before each
+// slice the sink checks the stream's time cap and the shutdown grace: a huge
+// record to a slow client stops as soon as one of them says so (Write returns
+// false, stop_reason() says why).
 //
 // Thread safety: one stream, one thread (httplib's content provider).
 #ifndef LIBEXPORT_SRC_HTTP_STREAM_SINK_H_
@@ -10,18 +20,18 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <string_view>
 
 #include "libexport/store.h"
 
 namespace libexport::http {
 
-inline constexpr size_t kStreamBatchBytes = 64 * 1024;
+inline constexpr size_t kStreamSliceBytes = 256 * 1024;
 
 class DataSinkExportSink : public libexport::ExportSink {
  public:
@@ -32,33 +42,56 @@ class DataSinkExportSink : public libexport::ExportSink {
       : sink_(sink),
         cap_deadline_(cap_deadline),
         shutting_down_(shutting_down),
-        shutdown_deadline_ns_(shutdown_deadline_ns) {
-    buffer_.reserve(kStreamBatchBytes);
-  }
+        shutdown_deadline_ns_(shutdown_deadline_ns) {}
 
   bool Write(std::string_view chunk) override {
-    if (const char* reason = Expired()) {
-      stop_reason_ = reason;
-      return false;
+    if (chunk.empty()) return true;  // an empty chunk would end the body
+    // The previous chunk's CRLF, this one's size in hex and its CRLF.
+    char line[2 + 16 + 2];
+    size_t n = 0;
+    if (started_) {
+      line[n++] = '\r';
+      line[n++] = '\n';
     }
-    if (buffer_.empty() && chunk.size() >= kStreamBatchBytes)
-      return Send(chunk);
-    buffer_.append(chunk);
-    if (buffer_.size() >= kStreamBatchBytes) return Flush();
+    n += Hex(chunk.size(), line + n);
+    line[n++] = '\r';
+    line[n++] = '\n';
+    if (!Send(std::string_view(line, n))) return false;
+    started_ = true;
+    while (!chunk.empty()) {
+      std::string_view slice = chunk.substr(0, kStreamSliceBytes);
+      if (!Send(slice)) return false;
+      bytes_sent_ += slice.size();
+      chunk.remove_prefix(slice.size());
+    }
     return true;
   }
 
-  bool Flush() {
-    if (buffer_.empty()) return true;
-    bool ok = Send(buffer_);
-    buffer_.clear();
-    return ok;
+  // Ends the body: the last chunk's CRLF and the zero-size chunk. False
+  // when the client is gone (or the stream had stopped).
+  bool Finish() {
+    if (stop_reason_ != nullptr) return false;
+    std::string_view end = started_ ? "\r\n0\r\n\r\n" : "0\r\n\r\n";
+    return Send(end);
   }
 
+  // Body bytes sent, without the chunk framing.
   uint64_t bytes_sent() const { return bytes_sent_; }
   const char* stop_reason() const { return stop_reason_; }
 
  private:
+  // Writes `n`'s lower-case hex digits to `out`; returns how many.
+  static size_t Hex(uint64_t n, char* out) {
+    char digits[16];
+    size_t count = 0;
+    do {
+      digits[count++] = "0123456789abcdef"[n & 0xf];
+      n >>= 4;
+    } while (n != 0);
+    std::reverse_copy(digits, digits + count, out);
+    return count;
+  }
+
   // Why the stream must stop now, or nullptr.
   const char* Expired() const {
     auto now = std::chrono::steady_clock::now();
@@ -72,11 +105,17 @@ class DataSinkExportSink : public libexport::ExportSink {
   }
 
   bool Send(std::string_view data) {
-    if (!sink_.is_writable() || !sink_.write(data.data(), data.size())) {
+    if (stop_reason_ != nullptr) return false;
+    if (const char* reason = Expired()) {
+      stop_reason_ = reason;
+      return false;
+    }
+    // A write to a gone client fails (the connection's own write waits for
+    // room up to the write timeout), so no separate writability poll.
+    if (!sink_.write(data.data(), data.size())) {
       stop_reason_ = "client_gone";
       return false;
     }
-    bytes_sent_ += data.size();
     return true;
   }
 
@@ -84,7 +123,7 @@ class DataSinkExportSink : public libexport::ExportSink {
   std::chrono::steady_clock::time_point cap_deadline_;
   const std::atomic<bool>& shutting_down_;
   const std::atomic<int64_t>& shutdown_deadline_ns_;
-  std::string buffer_;
+  bool started_ = false;
   uint64_t bytes_sent_ = 0;
   const char* stop_reason_ = nullptr;
 };
