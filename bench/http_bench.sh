@@ -49,7 +49,9 @@ signed_curl() {  # QUERY OUTFILE
     -H "Authorization: $auth" -o "$2" "http://127.0.0.1:$port_d$path?$1"
 }
 
-# The three cases: a point export, a medium one, the whole store streamed.
+# The cases: a point export, a medium one, the whole store streamed with
+# both prunings, and the whole store as stored (no pruning: what a backup
+# reads).
 mkdir -p "$tmp/www"
 signed_curl "model=basket&tag=sale&remove_expired_pins=true&remove_nonexisting_item_pins=true" "$tmp/www/medium.json"
 identity=$(grep -m1 -o '"target_identity":"/p/[0-9]*/"' "$tmp/www/medium.json" | cut -d'"' -f4)
@@ -57,8 +59,9 @@ declare -A query=(
   [small]="target_identity=${identity//\//%2F}&remove_expired_pins=true&remove_nonexisting_item_pins=true"
   [medium]="model=basket&tag=sale&remove_expired_pins=true&remove_nonexisting_item_pins=true"
   [large]="remove_expired_pins=true&remove_nonexisting_item_pins=true"
+  [full]=""
 )
-for c in small large; do signed_curl "${query[$c]}" "$tmp/www/$c.json"; done
+for c in small large full; do signed_curl "${query[$c]}" "$tmp/www/$c.json"; done
 
 chmod -R a+rX "$tmp/www" && chmod a+x "$tmp"  # nginx workers drop root
 cat >"$tmp/nginx.conf" <<CONF
@@ -121,13 +124,13 @@ run_hey() {  # NAME CONNECTIONS URL [POST]
 
 rss_kib() { awk "/^$2:/{print \$2}" "/proc/$1/status"; }
 
-conns=(32 32 4)
+conns=(32 32 4 4)
 i=0
-for c in small medium large; do
+for c in small medium large full; do
   echo "== $c: $(stat -c %s "$tmp/www/$c.json") bytes" >&2
   run_wrk "exportd/$c" ${conns[$i]} "http://127.0.0.1:$port_d$path?${query[$c]}" "$tmp/post.lua"
   run_wrk "nginx/$c" ${conns[$i]} "http://127.0.0.1:$port_n/$c.json"
-  if [ $c != large ]; then
+  if [ $c = small ] || [ $c = medium ]; then
     run_hey "exportd/$c" ${conns[$i]} "http://127.0.0.1:$port_d$path?${query[$c]}" post
     run_hey "nginx/$c" ${conns[$i]} "http://127.0.0.1:$port_n/$c.json"
   fi
@@ -160,7 +163,7 @@ report() {
   echo "| case | bytes | connections | server | req/s | p50 | p99 | max (wrk) | slowest (hey) | MB/s | exportd / nginx req/s |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   local i=0 c s
-  for c in small medium large; do
+  for c in small medium large full; do
     for s in exportd nginx; do
       echo "| $c | $(stat -c %s "$tmp/www/$c.json") | ${conns[$i]} | $s | ${rps[$s/$c]} | ${lat50[$s/$c]} | ${lat99[$s/$c]} | ${latmax[$s/$c]} | ${slowest[$s/$c]:--} | $(to_mb "${mbs[$s/$c]}") | $([ $s = exportd ] && ratio "${rps[exportd/$c]}" "${rps[nginx/$c]}") |"
     done
