@@ -6,6 +6,7 @@
 #include <string>
 
 #include "customization.h"
+#include "keys.h"
 
 namespace libexport::internal {
 namespace {
@@ -17,6 +18,13 @@ std::string Sample() {
       Timestamp{1795978479, 0}, &rec);
   REQUIRE(s.ok());
   return rec.value;
+}
+
+// The records-table key of Sample(): tracker 1, its id.
+std::string SampleKey() {
+  Uuid id;
+  REQUIRE(ParseUuid("00000000-0000-4000-8000-000000000001", &id));
+  return std::string(KeyView(MakeRecordKey(1, id)));
 }
 
 template <typename T>
@@ -109,18 +117,46 @@ TEST_CASE(
   const std::string body = Sample();
   std::string sealed(body.size() + kRecordTrailerSize, '\0');
   SealRecord(body, 0x1122334455667788ull, sealed.data());
+  const std::string key = SampleKey();
   RecordView v;
-  REQUIRE(RecordView::Parse(sealed, &v).ok());
+  REQUIRE(RecordView::Parse(key, sealed, &v).ok());
   CHECK(RecordSeq(sealed) == 0x1122334455667788ull);
   CHECK(RecordBody(sealed) == body);
   for (size_t i = 0; i < sealed.size(); ++i) {
     std::string bad = sealed;
     bad[i] = static_cast<char>(bad[i] ^ 0x10);
-    Status st = RecordView::Parse(bad, &v);
+    Status st = RecordView::Parse(key, bad, &v);
     INFO("byte " << i);
     CHECK(st.code() == Status::Code::kCorruption);
   }
-  CHECK(RecordView::Parse(body, &v).code() == Status::Code::kCorruption);
+  CHECK(RecordView::Parse(key, body, &v).code() == Status::Code::kCorruption);
+}
+
+TEST_CASE(
+    "regression: an intact record under a key with a flipped id byte is "
+    "Corruption, not a record of another id",
+    "[record]") {
+  const std::string body = Sample();
+  std::string sealed(body.size() + kRecordTrailerSize, '\0');
+  SealRecord(body, 7, sealed.data());
+  const std::string key = SampleKey();
+  RecordView v;
+  REQUIRE(RecordView::Parse(key, sealed, &v).ok());
+  for (size_t i = kTrackerPrefixSize; i < key.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string bad = key;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      Status st = RecordView::Parse(bad, sealed, &v);
+      INFO("key byte " << i << " bit " << bit);
+      CHECK(st.code() == Status::Code::kCorruption);
+      CHECK(st.message() == "record: the key's id is not the record's id");
+    }
+  }
+  // A key that does not have a record key's size does not decode.
+  CHECK(RecordView::Parse(std::string_view(key).substr(0, 19), sealed, &v)
+            .message() == "record: key of 19 bytes");
+  CHECK(RecordView::Parse(key + "x", sealed, &v).code() ==
+        Status::Code::kCorruption);
 }
 
 TEST_CASE("record: ToMicros truncates below the microsecond", "[record]") {

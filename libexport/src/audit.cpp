@@ -24,7 +24,9 @@ Status Store::Audit(std::string_view tracker_id, Timestamp at,
   LIBEXPORT_RETURN_IF_ERROR(
       impl_->CountRecords(txn.get(), tracker.number, &records));
   internal::CatalogSet catalog(txn.get(), impl_->catalog, tracker.number);
-  LIBEXPORT_RETURN_IF_ERROR(catalog.Prepare(tracker.catalog_items, records));
+  LIBEXPORT_RETURN_IF_ERROR(
+      catalog.Prepare(&impl_->catalog_cache, tracker, records,
+                      impl_->options.catalog_memory_budget));
   const int64_t now = internal::ToMicros(at);
   using Counts = AuditReport::Counts;
   std::map<std::string, Counts, std::less<>> models;
@@ -41,8 +43,7 @@ Status Store::Audit(std::string_view tracker_id, Timestamp at,
       txn.get(), impl_->records, internal::PrefixView(prefix),
       [&](std::string_view key, std::string_view value) {
         internal::RecordView r;
-        if (key.size() != internal::kRecordKeySize ||
-            !internal::RecordView::Parse(value, &r).ok()) {
+        if (!internal::RecordView::Parse(key, value, &r).ok()) {
           ++report->records_corrupt;
           return true;
         }

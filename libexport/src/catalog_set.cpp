@@ -1,29 +1,176 @@
 #include "catalog_set.h"
 
+#include <algorithm>
+#include <optional>
+
+#include "guard.h"
 #include "identity_list.h"
 #include "keys.h"
 #include "lmdb_env.h"
 
 namespace libexport::internal {
 
-Status CatalogSet::Prepare(uint64_t catalog_items, uint64_t records_to_read) {
-  if (catalog_items > records_to_read * 16) return Status::Ok();
-  return Load(catalog_items);
+namespace {
+
+constexpr size_t kMaxMemo = size_t{1} << 16;
+
+}  // namespace
+
+bool CatalogMemory::Reserve(uint64_t n, uint64_t limit) {
+  uint64_t live = live_.load();
+  do {
+    if (n > limit || live > limit - n) return false;
+  } while (!live_.compare_exchange_weak(live, live + n));
+  return true;
+}
+
+Result<std::shared_ptr<const CatalogTable>> CatalogTable::Build(
+    MDB_txn* txn, MDB_dbi dbi, uint32_t tracker, uint64_t items,
+    const std::shared_ptr<CatalogMemory>& memory, uint64_t budget_bytes) {
+  std::unique_ptr<CatalogTable> t(new CatalogTable(memory));
+  int bits = 4;
+  while ((uint64_t{1} << bits) < items * 2 + 2) ++bits;
+  if (bits > 40) return std::shared_ptr<const CatalogTable>();
+  const uint64_t slots_bytes = (uint64_t{1} << bits) * sizeof(Entry);
+  if (!memory->Reserve(slots_bytes, budget_bytes)) {
+    return std::shared_ptr<const CatalogTable>();
+  }
+  t->bytes_ = slots_bytes;
+  t->table_.assign(size_t{1} << bits, Entry{});
+  t->mask_ = t->table_.size() - 1;
+  t->shift_ = 64 - bits;
+  Added added = Added::kYes;
+  const auto prefix = TrackerPrefix(tracker);
+  LIBEXPORT_RETURN_IF_ERROR(ForEachWithPrefix(
+      txn, dbi, PrefixView(prefix),
+      [&](std::string_view key, std::string_view list) {
+        if (key.size() != kCatalogKeySize) return true;
+        const uint64_t hash = LoadBE64(key.data() + kTrackerPrefixSize);
+        // Normally one identity per key; more share a hash.
+        ForEachIdentity(list, [&](std::string_view identity) {
+          added = t->Insert(hash, identity, budget_bytes);
+          return added == Added::kYes;
+        });
+        return added == Added::kYes;
+      }));
+  if (added != Added::kYes) return std::shared_ptr<const CatalogTable>();
+  return std::shared_ptr<const CatalogTable>(std::move(t));
+}
+
+CatalogTable::Added CatalogTable::Insert(uint64_t hash,
+                                         std::string_view identity,
+                                         uint64_t budget) {
+  if (++used_ * 2 > table_.size() || identity.size() > kBlockSize) {
+    return Added::kTableFull;
+  }
+  if (block_capacity_ - block_used_ < identity.size()) {
+    // The first block is sized for the catalog (a small one takes little),
+    // the next ones are 1 MiB. Offsets are u32: 4,096 blocks at most.
+    const uint64_t want =
+        blocks_.empty()
+            ? std::clamp<uint64_t>(table_.size() * 256, 4096, kBlockSize)
+            : kBlockSize;
+    if (blocks_.size() >= (uint64_t{1} << (32 - kBlockBits)) - 1) {
+      return Added::kOverBudget;
+    }
+    if (!memory_->Reserve(want, budget)) return Added::kOverBudget;
+    bytes_ += want;
+    blocks_.emplace_back(new char[want]);
+    block_capacity_ = static_cast<uint32_t>(want);
+    block_used_ = 0;
+  }
+  size_t i = Slot(hash);
+  while (table_[i].offset != kEmpty) i = (i + 1) & mask_;
+  const uint32_t block = static_cast<uint32_t>(blocks_.size() - 1);
+  table_[i] = Entry{hash, block << kBlockBits | block_used_,
+                    static_cast<uint32_t>(identity.size())};
+  std::copy(identity.begin(), identity.end(),
+            blocks_.back().get() + block_used_);
+  block_used_ += static_cast<uint32_t>(identity.size());
+  return Added::kYes;
+}
+
+bool CatalogTable::Contains(uint64_t hash, std::string_view identity) const {
+  for (size_t i = Slot(hash); table_[i].offset != kEmpty; i = (i + 1) & mask_) {
+    const Entry& e = table_[i];
+    if (e.hash == hash && e.length == identity.size() && At(e) == identity) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<std::shared_ptr<const CatalogTable>> CatalogCache::Get(
+    MDB_txn* txn, MDB_dbi dbi, const TrackerEntry& e, uint64_t budget_bytes) {
+  std::optional<std::promise<Table>> promise;  // when this export builds
+  std::shared_future<Table> table;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = std::find_if(cached_.begin(), cached_.end(), [&](const auto& c) {
+      return c.number == e.number && c.generation == e.generation &&
+             c.seq == e.seq;
+    });
+    if (it != cached_.end()) {
+      it->last_use = ++uses_;
+      table = it->table;
+    } else {
+      // The tracker's other versions: exports that still use one keep it.
+      std::erase_if(cached_,
+                    [&](const auto& c) { return c.number == e.number; });
+      if (cached_.size() >= kMaxTables) {
+        cached_.erase(std::min_element(cached_.begin(), cached_.end(),
+                                       [](const auto& a, const auto& b) {
+                                         return a.last_use < b.last_use;
+                                       }));
+      }
+      promise.emplace();
+      cached_.push_back(Cached{e.number, e.generation, e.seq,
+                               promise->get_future().share(), ++uses_});
+    }
+  }
+  if (table.valid()) {  // built, or being built, by another export
+    try {
+      return table.get();
+    } catch (const std::future_error&) {  // its builder died: no table
+      return Table();
+    }
+  }
+  Result<Table> built = Table();
+  try {
+    built = CatalogTable::Build(txn, dbi, e.number, e.catalog_items, memory_,
+                                budget_bytes);
+  } catch (...) {
+    built = CurrentExceptionStatus();
+  }
+  Table made = built.ok() ? built.value() : nullptr;
+  promise->set_value(made);
+  if (made == nullptr) {
+    // Not kept: a later export tries again (the budget may be free then).
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(cached_, [&](const auto& c) {
+      return c.number == e.number && c.generation == e.generation &&
+             c.seq == e.seq;
+    });
+  }
+  if (!built.ok()) return built.status();
+  return made;
+}
+
+Status CatalogSet::Prepare(CatalogCache* cache, const TrackerEntry& e,
+                           uint64_t records_to_read, uint64_t budget_bytes) {
+  if (cache == nullptr || e.catalog_items > records_to_read * 16) {
+    return Status::Ok();
+  }
+  auto table = cache->Get(txn_, dbi_, e, budget_bytes);
+  if (!table.ok()) return table.status();
+  table_ = std::move(table).value();
+  return Status::Ok();
 }
 
 Status CatalogSet::Contains(const StrRef& ref, std::string_view identity,
                             bool* found) {
-  if (loaded_) {
-    *found = false;
-    for (size_t i = Slot(ref.hash); table_[i].offset != kEmpty;
-         i = (i + 1) & mask_) {
-      const Entry& e = table_[i];
-      if (e.hash == ref.hash && e.length == identity.size() &&
-          std::string_view(arena_).substr(e.offset, e.length) == identity) {
-        *found = true;
-        break;
-      }
-    }
+  if (table_) {
+    *found = table_->Contains(ref.hash, identity);
     return Status::Ok();
   }
   auto it = memo_.find(identity);
@@ -37,51 +184,7 @@ Status CatalogSet::Contains(const StrRef& ref, std::string_view identity,
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
     return LmdbStatus("mdb_get(catalog)", rc);
   *found = rc == MDB_SUCCESS && IdentityListContains(ToView(v), identity);
-  if (memo_.size() < (1u << 20)) memo_.emplace(identity, *found);
-  return Status::Ok();
-}
-
-bool CatalogSet::Insert(uint64_t hash, std::string_view identity) {
-  if (++used_ * 2 > table_.size() || arena_.size() > UINT32_MAX / 2) {
-    return false;
-  }
-  size_t i = Slot(hash);
-  while (table_[i].offset != kEmpty) i = (i + 1) & mask_;
-  table_[i] = Entry{hash, static_cast<uint32_t>(arena_.size()),
-                    static_cast<uint32_t>(identity.size())};
-  arena_.append(identity);
-  return true;
-}
-
-Status CatalogSet::Load(uint64_t catalog_items) {
-  int bits = 4;
-  while ((uint64_t{1} << bits) < catalog_items * 2 + 2) ++bits;
-  table_.assign(size_t{1} << bits, Entry{});
-  mask_ = table_.size() - 1;
-  shift_ = 64 - bits;
-  bool full = false;
-  const auto prefix = TrackerPrefix(tracker_);
-  LIBEXPORT_RETURN_IF_ERROR(
-      ForEachWithPrefix(txn_, dbi_, PrefixView(prefix),
-                        [&](std::string_view key, std::string_view list) {
-                          if (key.size() != kCatalogKeySize) return true;
-                          uint64_t hash = 0;
-                          for (size_t i = 4; i < kCatalogKeySize; ++i) {
-                            hash = hash << 8 | static_cast<uint8_t>(key[i]);
-                          }
-                          // Normally one identity per key; more share a hash.
-                          ForEachIdentity(list, [&](std::string_view identity) {
-                            if (!Insert(hash, identity)) full = true;
-                            return !full;
-                          });
-                          return !full;
-                        }));
-  if (full) {
-    table_.clear();
-    arena_.clear();
-    return Status::Ok();
-  }
-  loaded_ = true;
+  if (memo_.size() < kMaxMemo) memo_.emplace(identity, *found);
   return Status::Ok();
 }
 

@@ -130,7 +130,8 @@ Status Store::Changes(const ChangesQuery& query, ExportSink& sink,
       int got = mdb_get(txn.get(), impl_->records, &rkv, &rv);
       internal::RecordView view;
       if (got != MDB_SUCCESS ||
-          !internal::RecordView::Parse(ToView(rv), &view).ok()) {
+          !internal::RecordView::Parse(internal::KeyView(rk), ToView(rv), &view)
+               .ok()) {
         if (got == MDB_SUCCESS) ++result->records_corrupt;
         if (got != MDB_SUCCESS && got != MDB_NOTFOUND)
           return LmdbStatus("mdb_get(records)", got);

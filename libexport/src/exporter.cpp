@@ -51,12 +51,12 @@ class Walker {
     pruned_walk_ = true;
   }
 
-  // Visits one stored record; false means stop (sink gone).
-  Result<bool> Visit(std::string_view value) {
+  // Visits one stored record, read at `key`; false means stop (sink gone).
+  Result<bool> Visit(std::string_view key, std::string_view value) {
     if (!pruned_walk_) ++stats_->records_scanned;
     RecordView r;
-    if (!RecordView::Parse(value, &r).ok()) {
-      if (!pruned_walk_) ++stats_->records_corrupt;
+    if (!RecordView::Parse(key, value, &r).ok()) {
+      Corrupt(1);
       return true;
     }
     if (!m_.Matches(r)) return true;
@@ -71,6 +71,12 @@ class Walker {
     LIBEXPORT_RETURN_IF_ERROR(writer_->Write(r, out_));
     if (ndjson_) out_->Append("\n");
     return out_->MaybeFlush();
+  }
+
+  // `n` records the walk could not read (a damaged key); counted once, in
+  // the first walk.
+  void Corrupt(uint64_t n) {
+    if (!pruned_walk_) stats_->records_corrupt += n;
   }
 
   bool Finish() {
@@ -97,22 +103,42 @@ class Walker {
   uint64_t pruned_ = 0;
 };
 
-Status ScanRecords(MDB_txn* txn, MDB_dbi records, uint32_t tracker, Walker* w,
-                   bool* stopped) {
-  Status st;
-  const auto prefix = internal::TrackerPrefix(tracker);
-  LIBEXPORT_RETURN_IF_ERROR(internal::ForEachWithPrefix(
-      txn, records, internal::PrefixView(prefix),
-      [&](std::string_view, std::string_view value) {
-        Result<bool> more = w->Visit(value);
-        if (!more.ok()) {
-          st = more.status();
-          return false;
-        }
-        *stopped = !*more;
-        return *more;
-      }));
-  return st;
+// One pass over a tracker's records, in key order. Keys are sorted, so a key
+// outside the tracker's range that is followed by one of its keys again was
+// damaged (a flipped bit): it is counted as corrupt and the walk goes on,
+// instead of taking it for the end of the data. `expected` is the tracker's
+// record count (its index's): records the walk never met, such as one whose
+// damaged key now sorts after the range, are counted as corrupt too.
+Status ScanRecords(MDB_txn* txn, MDB_dbi records, uint32_t tracker,
+                   uint64_t expected, Walker* w, bool* stopped) {
+  const auto prefix_bytes = internal::TrackerPrefix(tracker);
+  const std::string_view prefix = internal::PrefixView(prefix_bytes);
+  internal::Cursor c;
+  int rc = c.Open(txn, records);
+  if (rc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_open", rc);
+  MDB_val k = ToVal(prefix), v;
+  uint64_t met = 0;
+  for (rc = c.Get(&k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS;
+       rc = c.Get(&k, &v, MDB_NEXT)) {
+    if (!ToView(k).starts_with(prefix)) {
+      rc = c.Get(&k, &v, MDB_NEXT);
+      if (rc != MDB_SUCCESS || !ToView(k).starts_with(prefix)) break;
+      w->Corrupt(1);
+      ++met;
+    }
+    ++met;
+    Result<bool> more = w->Visit(ToView(k), ToView(v));
+    if (!more.ok()) return more.status();
+    if (!*more) {
+      *stopped = true;
+      return Status::Ok();
+    }
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+    return LmdbStatus("mdb_cursor_get(records)", rc);
+  }
+  if (met < expected) w->Corrupt(expected - met);
+  return Status::Ok();
 }
 
 // Visits the records of the union of `keys`' id lists, in id order.
@@ -135,9 +161,13 @@ Status ScanIndex(MDB_txn* txn, MDB_dbi index, MDB_dbi records, uint32_t tracker,
     auto rkey = internal::MakeRecordKey(tracker, id);
     MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
     int grc = cursor.Get(&rk, &rv, MDB_SET);
-    if (grc == MDB_NOTFOUND) continue;  // reported by Verify
+    if (grc == MDB_NOTFOUND) {
+      // Indexed but not found: its key was damaged (Verify names it).
+      w->Corrupt(1);
+      continue;
+    }
     if (grc != MDB_SUCCESS) return LmdbStatus("mdb_cursor_get(records)", grc);
-    Result<bool> more = w->Visit(ToView(rv));
+    Result<bool> more = w->Visit(internal::KeyView(rkey), ToView(rv));
     if (!more.ok()) return more.status();
     if (!*more) {
       *stopped = true;
@@ -190,7 +220,13 @@ Status Store::Impl::ExportIn(MDB_txn* txn, const ExportQuery& query,
       query.remove_nonexisting_item_pins, &plan));
   if (query.remove_nonexisting_item_pins) {
     LIBEXPORT_RETURN_IF_ERROR(
-        catalog_set.Prepare(tracker.catalog_items, plan.records_to_read));
+        catalog_set.Prepare(&catalog_cache, tracker, plan.records_to_read,
+                            options.catalog_memory_budget));
+    stats->catalog_table_bytes = catalog_set.table_bytes();
+  }
+  uint64_t record_count = 0;
+  if (plan.access == internal::Plan::Access::kScan) {
+    LIBEXPORT_RETURN_IF_ERROR(CountRecords(txn, tracker.number, &record_count));
   }
   auto walk = [&]() -> Status {
     if (plan.access == internal::Plan::Access::kIndex) {
@@ -198,7 +234,8 @@ Status Store::Impl::ExportIn(MDB_txn* txn, const ExportQuery& query,
                        &stopped);
     }
     if (plan.access == internal::Plan::Access::kScan) {
-      return ScanRecords(txn, records, tracker.number, &walker, &stopped);
+      return ScanRecords(txn, records, tracker.number, record_count, &walker,
+                         &stopped);
     }
     return Status::Ok();
   };
@@ -261,7 +298,8 @@ Result<std::string> Store::Get(std::string_view tracker_id, std::string_view id,
   }
   if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", rc);
   RecordView r;
-  LIBEXPORT_RETURN_IF_ERROR(RecordView::Parse(ToView(v), &r));
+  LIBEXPORT_RETURN_IF_ERROR(
+      RecordView::Parse(internal::KeyView(key), ToView(v), &r));
   ExportQuery q;
   q.now = now;
   ExportStats stats;
@@ -299,7 +337,8 @@ Result<std::vector<std::string>> Store::FindPinning(
     MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
     if (mdb_get(txn.get(), impl_->records, &rk, &rv) != MDB_SUCCESS) continue;
     RecordView r;
-    if (!RecordView::Parse(ToView(rv), &r).ok()) continue;
+    if (!RecordView::Parse(internal::KeyView(rkey), ToView(rv), &r).ok())
+      continue;
     for (size_t i = 0; i < r.pin_count(); ++i) {
       PinEntry p = r.pin(i);
       if (p.type == PinType::kItem &&

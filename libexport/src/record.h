@@ -60,9 +60,14 @@ int64_t ToMicros(Timestamp t);
 // until the read transaction ends.
 class RecordView {
  public:
-  // Checks a stored record: its checksum, then its body (ParseBody).
-  // Corruption when either is wrong: a flipped byte is never exported.
-  static Status Parse(std::string_view stored, RecordView* out);
+  // Checks a stored record and the records-table key it was read at
+  // (tracker number + id, docs/store_format.md): the key's size, the
+  // checksum, the body (ParseBody), and that the key's id is the id the
+  // record's JSON starts with. Corruption when any is wrong: a flipped byte,
+  // in the value or in the key, is never exported. Every read of a stored
+  // record goes through here.
+  static Status Parse(std::string_view key, std::string_view stored,
+                      RecordView* out);
   // Checks the version and that every offset and length lies inside the
   // body (a record as the encoder writes it, without its trailer).
   static Status ParseBody(std::string_view body, RecordView* out);

@@ -26,7 +26,8 @@ Status Store::Impl::PutRecord(MDB_txn* txn, internal::History* history,
   if (rc == MDB_SUCCESS) {
     internal::RecordView view;
     const std::string_view stored = ToView(old);
-    if (internal::RecordView::Parse(stored, &view).ok()) {
+    if (internal::RecordView::Parse(internal::KeyView(key), stored, &view)
+            .ok()) {
       if (internal::RecordBody(stored) == body) {
         *outcome = PutOutcome::kUnchanged;  // not a change: no seq
         return Status::Ok();
@@ -71,7 +72,7 @@ Status Store::Impl::DeleteRecord(MDB_txn* txn, internal::History* history,
   internal::RecordView view;
   const std::string_view stored = ToView(old);
   uint64_t old_seq = 0;
-  if (internal::RecordView::Parse(stored, &view).ok()) {
+  if (internal::RecordView::Parse(internal::KeyView(key), stored, &view).ok()) {
     LIBEXPORT_RETURN_IF_ERROR(internal::DeleteIndexEntries(
         txn, index, internal::IndexKeysOf(tracker, view), id));
     history->Windows(view, -1);
@@ -110,7 +111,8 @@ Result<std::string> Store::Put(std::string_view tracker_id,
     internal::RecordView stored;
     internal::ReplacementStamps stamps;
     if (rc == MDB_SUCCESS &&
-        internal::RecordView::Parse(ToView(v), &stored).ok() &&
+        internal::RecordView::Parse(internal::KeyView(key), ToView(v), &stored)
+            .ok() &&
         internal::CanonicalCreatedAt(stored.json(), &stamps.created_at)) {
       LIBEXPORT_RETURN_IF_ERROR(
           internal::EncodeCustomizationJson(json, now, &rec, &stamps));
@@ -165,7 +167,8 @@ Status Store::Update(std::string_view tracker_id, std::string_view id,
     }
     if (rc != MDB_SUCCESS) return LmdbStatus("mdb_get(records)", rc);
     internal::RecordView view;
-    LIBEXPORT_RETURN_IF_ERROR(internal::RecordView::Parse(ToView(v), &view));
+    LIBEXPORT_RETURN_IF_ERROR(
+        internal::RecordView::Parse(internal::KeyView(key), ToView(v), &view));
     internal::ReplacementStamps stamps;
     if (!internal::CanonicalCreatedAt(view.json(), &stamps.created_at)) {
       return Status::Corruption("stored customization " +

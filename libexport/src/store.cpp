@@ -62,6 +62,10 @@ Status CheckSameOptions(const std::string& path, const StoreOptions& open,
                    std::to_string(wanted.max_readers));
   if (open.sync != wanted.sync)
     return differs("sync", yes_no(open.sync), yes_no(wanted.sync));
+  if (open.catalog_memory_budget != wanted.catalog_memory_budget)
+    return differs("catalog_memory_budget",
+                   std::to_string(open.catalog_memory_budget),
+                   std::to_string(wanted.catalog_memory_budget));
   if (open.tombstone_retention != wanted.tombstone_retention)
     return differs("tombstone_retention",
                    std::to_string(open.tombstone_retention.count()) + "s",

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "audit_log.h"
+#include "catalog_set.h"
 #include "history.h"
 #include "huge_page_allocator.h"
 #include "keys.h"
@@ -154,6 +155,10 @@ class Store::Impl {
   Status CountRecords(MDB_txn* txn, uint32_t tracker, uint64_t* count) const;
 
   uint64_t map_size() const { return map_size_.load(); }
+
+  // The catalog tables exports share (catalog_set.h), within
+  // options.catalog_memory_budget. Thread-safe.
+  mutable internal::CatalogCache catalog_cache;
 
   // The reads a Snapshot and the Store share, in a given read transaction
   // (exporter.cpp, validator.cpp, tracker.cpp, changes.cpp).

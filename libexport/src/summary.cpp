@@ -33,7 +33,9 @@ std::string IndexedText(MDB_txn* txn, MDB_dbi records, uint32_t tracker,
   MDB_val rk = ToVal(internal::KeyView(rkey)), rv;
   if (mdb_get(txn, records, &rk, &rv) != MDB_SUCCESS) return {};
   RecordView r;
-  if (!RecordView::Parse(ToView(rv), &r).ok()) return {};
+  if (!RecordView::Parse(internal::KeyView(rkey), ToView(rv), &r).ok()) {
+    return {};
+  }
   if (kind == IndexKind::kModel) return std::string(r.str(r.model_ref()));
   for (size_t i = 0; i < r.tag_count(); ++i) {
     if (r.tag_ref(i).hash == hash) return std::string(r.str(r.tag_ref(i)));

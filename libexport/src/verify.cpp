@@ -34,7 +34,7 @@ Status Store::Verify(std::string_view tracker_id, VerifyReport* report) const
         internal::Uuid id;
         std::memcpy(id.data(), k.data() + 4, 16);
         internal::RecordView r;
-        Status st = internal::RecordView::Parse(v, &r);
+        Status st = internal::RecordView::Parse(k, v, &r);
         if (!st.ok()) {
           report->problems.push_back("record " + internal::UuidToString(id) +
                                      " does not decode: " + st.message());

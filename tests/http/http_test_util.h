@@ -34,11 +34,6 @@
 #include "libexport/time.h"
 #include "test_util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-// <sanitizer/allocator_interface.h>, which GCC 12 does not ship.
-extern "C" size_t __sanitizer_get_current_allocated_bytes();
-#endif
-
 namespace libexport::testing {
 
 inline constexpr const char* kJsonType = "application/json; charset=utf-8";
@@ -220,55 +215,6 @@ inline long ProcStatusKb(const std::string& field) {
   }
   return -1;
 }
-
-// Live heap bytes of this process: allocated and not yet freed. Under ASan
-// the allocator's own count (memory waiting in its quarantine is freed, not
-// live); otherwise glibc's (in-use arena bytes plus mmapped chunks, over
-// every arena). Unlike RSS it means the same in both builds, so a memory
-// bound built on it is checked under the sanitizers too.
-inline size_t LiveHeapBytes() {
-#if defined(__SANITIZE_ADDRESS__)
-  return __sanitizer_get_current_allocated_bytes();
-#else
-  const struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-#endif
-}
-
-// The peak of LiveHeapBytes over a stretch of a test, above its value when
-// the HeapPeak was made: a thread samples it every millisecond, so a buffer
-// held for a moment and freed again is seen too. Build the test's own big
-// inputs before it starts: they would count.
-class HeapPeak {
- public:
-  HeapPeak() : base_(LiveHeapBytes()), peak_(base_) {
-    sampler_ = std::thread([this] {
-      while (!stop_.load()) {
-        size_t now = LiveHeapBytes();
-        if (now > peak_.load()) peak_.store(now);
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    });
-  }
-  ~HeapPeak() { Stop(); }
-  HeapPeak(const HeapPeak&) = delete;
-  HeapPeak& operator=(const HeapPeak&) = delete;
-  // Stops sampling; the growth of the peak over the start, in KiB.
-  long GrowthKb() {
-    Stop();
-    return static_cast<long>((peak_.load() - base_) / 1024);
-  }
-
- private:
-  void Stop() {
-    stop_.store(true);
-    if (sampler_.joinable()) sampler_.join();
-  }
-  const size_t base_;
-  std::atomic<size_t> peak_;
-  std::atomic<bool> stop_{false};
-  std::thread sampler_;
-};
 
 // The ```sh blocks of docs/http_api.md between `<!-- NAME:begin -->` and
 // `<!-- NAME:end -->`, in order, without their fences.

@@ -45,6 +45,19 @@ struct StoreOptions {
   // filesystem that keeps write order. Default: true.
   bool sync = true;
 
+  // The memory the catalog tables of this Store may hold together, in this
+  // process. An export that prunes pins to items missing from the catalog
+  // (ExportQuery::remove_nonexisting_item_pins) over many records reads the
+  // tracker's catalog once into a table, shared by every export of the same
+  // tracker and catalog version until the catalog (or the tracker) changes;
+  // a table takes the identities' bytes plus 32 to 64 bytes per identity
+  // (about 155 MiB for 150,000 identities of 1 KiB). An export whose table
+  // would pass the budget builds none and looks each distinct pinned
+  // identity up in the store instead: the same output, but a random B-tree
+  // lookup per identity, so slower for large exports. 0: never build one.
+  // Default: 512 MiB.
+  uint64_t catalog_memory_budget = uint64_t{512} << 20;
+
   // --- history (the changes feed) ---
 
   // How long deletions and catalog removals are remembered as tombstones

@@ -68,6 +68,9 @@ struct ExportStats {
   uint64_t bytes_written = 0;        // bytes handed to the sink (coded)
   uint64_t bytes_before_coding = 0;  // the same bytes before content coding
   uint64_t records_corrupt = 0;  // stored records that did not decode; skipped
+  // The bytes of the shared catalog table the export pruned with; 0 when it
+  // looked identities up in the store (StoreOptions::catalog_memory_budget).
+  uint64_t catalog_table_bytes = 0;
 };
 
 // How many errors an ImportReport keeps by default: a huge bad file cannot
@@ -349,9 +352,14 @@ class Store {
   // a consistent snapshot.
   // Errors: InvalidArgument (ValidateExportQuery; field() = parameter),
   // NotFound (no such tracker), Aborted (sink returned false), IOError,
-  // Internal (the compressor failed). A stored record that does not decode
-  // is skipped and counted in stats->records_corrupt: one bad record never
-  // fails the others.
+  // Internal (the compressor failed). A stored record that does not decode,
+  // or whose key was damaged (its id is not the record's, or it left the
+  // tracker's range), is skipped and counted in stats->records_corrupt: one
+  // bad record never fails the others.
+  // Memory: with query.remove_nonexisting_item_pins the export may share
+  // the tracker's catalog table with concurrent exports of the same catalog
+  // version, within StoreOptions::catalog_memory_budget; past it, it looks
+  // identities up in the store (stats->catalog_table_bytes says which).
   Status Export(const ExportQuery& query, ExportSink& sink,
                 ExportStats* stats = nullptr) const;
 
