@@ -216,17 +216,12 @@ Status Store::Impl::ExportIn(MDB_txn* txn, const ExportQuery& query,
 
   internal::Plan plan;
   LIBEXPORT_RETURN_IF_ERROR(internal::ChoosePlan(
-      *this, txn, tracker.number, filter.Keys(tracker.number),
-      query.remove_nonexisting_item_pins, &plan));
+      *this, txn, tracker.number, filter.Keys(tracker.number), &plan));
   if (query.remove_nonexisting_item_pins) {
     LIBEXPORT_RETURN_IF_ERROR(
         catalog_set.Prepare(&catalog_cache, tracker, plan.records_to_read,
                             options.catalog_memory_budget));
     stats->catalog_table_bytes = catalog_set.table_bytes();
-  }
-  uint64_t record_count = 0;
-  if (plan.access == internal::Plan::Access::kScan) {
-    LIBEXPORT_RETURN_IF_ERROR(CountRecords(txn, tracker.number, &record_count));
   }
   auto walk = [&]() -> Status {
     if (plan.access == internal::Plan::Access::kIndex) {
@@ -234,8 +229,8 @@ Status Store::Impl::ExportIn(MDB_txn* txn, const ExportQuery& query,
                        &stopped);
     }
     if (plan.access == internal::Plan::Access::kScan) {
-      return ScanRecords(txn, records, tracker.number, record_count, &walker,
-                         &stopped);
+      return ScanRecords(txn, records, tracker.number, plan.records_to_read,
+                         &walker, &stopped);
     }
     return Status::Ok();
   };

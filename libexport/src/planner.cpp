@@ -3,8 +3,7 @@
 namespace libexport::internal {
 
 Status ChoosePlan(const Store::Impl& impl, MDB_txn* txn, uint32_t tracker,
-                  const std::vector<std::vector<IndexKey>>& keys,
-                  bool count_records, Plan* plan) {
+                  const std::vector<std::vector<IndexKey>>& keys, Plan* plan) {
   const std::vector<IndexKey>* best = nullptr;
   uint64_t best_count = 0;
   for (const auto& filter_keys : keys) {
@@ -20,8 +19,7 @@ Status ChoosePlan(const Store::Impl& impl, MDB_txn* txn, uint32_t tracker,
     }
   }
   uint64_t total = 0;
-  if (best != nullptr || count_records)
-    LIBEXPORT_RETURN_IF_ERROR(impl.CountRecords(txn, tracker, &total));
+  LIBEXPORT_RETURN_IF_ERROR(impl.CountRecords(txn, tracker, &total));
   *plan = Plan{};
   if (best != nullptr && best_count * 4 < total) {
     plan->access = Plan::Access::kIndex;

@@ -22,8 +22,8 @@ struct Plan {
   };
   Access access = Access::kScan;
   std::vector<IndexKey> index;  // the keys of one filter's values
-  // How many records the plan reads (at most); counted only when the plan
-  // needed it or `count_records` asked for it, else 0.
+  // How many records the plan reads (at most): for a scan, the tracker's
+  // record count (its index's), which the scan checks it met.
   uint64_t records_to_read = 0;
 };
 
@@ -33,11 +33,9 @@ struct Plan {
 // sequential pass over the records beats random lookups. A filter's count is
 // the sum of its values' counts: exact for model, target type and target
 // identity (a record has one of each), an upper bound for tags. `keys` are
-// the filters' index keys (Filter::Keys); `count_records` asks for
-// records_to_read even when no filter needs the count.
+// the filters' index keys (Filter::Keys).
 Status ChoosePlan(const Store::Impl& impl, MDB_txn* txn, uint32_t tracker,
-                  const std::vector<std::vector<IndexKey>>& keys,
-                  bool count_records, Plan* plan);
+                  const std::vector<std::vector<IndexKey>>& keys, Plan* plan);
 
 }  // namespace libexport::internal
 
