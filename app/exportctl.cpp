@@ -202,6 +202,7 @@ int RunExportctl(const std::vector<std::string>& args, std::istream& in,
   AddDiffCommand(app, session, &action);
   AddAuditLogCommand(app, session, &action);
   AddSyncCommand(app, session, &action);
+  AddRestoreCommand(app, session, &action);
   app.footer(
       ExitCodesHelp(true) +
       "\nEvery flag can come from the environment instead: EXPORTCTL_ and "

@@ -56,9 +56,13 @@ void AddDataCommands(CLI::App& app, Session& session, Action* action);
 void AddStoreCommands(CLI::App& app, Session& session, Action* action);
 void AddRequestCommand(CLI::App& app, Session& session, Action* action);
 // The verbs of `exportctl request` other than the export (create, get,
-// update, delete, list, summary, bulk, catalog add|remove), added under it
-// by AddRequestCommand.
+// update, delete, list, summary, bulk, catalog add|remove, restore), added
+// under it by AddRequestCommand.
 void AddRequestVerbs(CLI::App& request, Session& session, Action* action);
+// `exportctl restore TRACKER FILE --url URL`: a backup sent to a running
+// server as one bulk request with conflict_strategy=replace (also
+// `exportctl request restore`).
+void AddRestoreCommand(CLI::App& app, Session& session, Action* action);
 // After AddTrackerCommands and AddDataCommands: adds to their groups.
 void AddTrackerFileCommands(CLI::App& app, Session& session, Action* action);
 void AddBackupCommands(CLI::App& app, Session& session, Action* action);

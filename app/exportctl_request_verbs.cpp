@@ -10,6 +10,8 @@
 //   summary TRACKER                GET    .../summary
 //   bulk TRACKER FILE              POST   .../scopes/_bulk?conflict_strategy=
 //   catalog add|remove TRACKER FILE POST  .../catalog/_bulk?op=
+//   restore TRACKER FILE           POST   .../scopes/_bulk?conflict_strategy=
+//                                         replace (also `exportctl restore`)
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,6 +36,7 @@ struct Verb {
   int64_t offset = -1;  // -1: not sent
   std::vector<std::string> sort;
   std::string conflict_strategy = "raise";
+  std::string format = "auto";
 };
 
 // "scope/<id>". The id goes into the path and the signed string as is, so
@@ -111,7 +114,59 @@ void AddCatalogVerbs(CLI::App& request, Session& s, Action* action) {
   }
 }
 
+// Whether `name` ends with `suffix`.
+bool EndsWith(std::string_view name, std::string_view suffix) {
+  return name.size() >= suffix.size() &&
+         name.substr(name.size() - suffix.size()) == suffix;
+}
+
+// A backup sent as it is: an export document (application/json) or NDJSON,
+// gzip-coded when its name ends .gz (the server decodes it, under its cap).
+RequestSpec RestoreSpec(const Verb& v) {
+  std::string_view name = v.file;
+  const bool gzip = EndsWith(name, ".gz");
+  if (gzip) name.remove_suffix(3);
+  if (EndsWith(name, ".zst")) {
+    throw UsageError{"FILE '" + v.file +
+                     "' is zstd-coded; the server decodes gzip request "
+                     "bodies only: decompress it first (zstd -d), or use "
+                     "gzip"};
+  }
+  const bool ndjson = v.format == "ndjson" ||
+                      (v.format == "auto" &&
+                       (EndsWith(name, ".ndjson") || EndsWith(name, ".jsonl")));
+  RequestSpec spec = Spec("POST", "scopes/_bulk",
+                          ndjson ? kNdjsonType : kRequestContentType, v.file);
+  spec.query = {{"conflict_strategy", "replace"}};
+  if (gzip) spec.headers.emplace_back("Content-Encoding", "gzip");
+  return spec;
+}
+
+void AddRestoreVerb(CLI::App& parent, Session& s, Action* action) {
+  AddVerb(
+      parent, "restore",
+      "make the tracker's customizations on the server exactly those of "
+      "FILE, a backup (the output of exportctl export or request export), in "
+      "one transaction, all or nothing; the body is streamed from disk",
+      s, action,
+      [](CLI::App& c, Verb* v) {
+        AddFile(c, v,
+                "the backup: an export document or NDJSON, .gz sent as it is");
+        c.add_option("--format", v->format,
+                     "json (an export document) or ndjson; auto: ndjson when "
+                     "FILE's name ends .ndjson or .jsonl (before .gz), else "
+                     "json")
+            ->check(CLI::IsMember({"auto", "json", "ndjson"}))
+            ->capture_default_str();
+      },
+      RestoreSpec);
+}
+
 }  // namespace
+
+void AddRestoreCommand(CLI::App& app, Session& s, Action* action) {
+  AddRestoreVerb(app, s, action);
+}
 
 void AddRequestVerbs(CLI::App& request, Session& s, Action* action) {
   const auto none = [](CLI::App&, Verb*) {};
@@ -193,6 +248,7 @@ void AddRequestVerbs(CLI::App& request, Session& s, Action* action) {
         return spec;
       });
   AddCatalogVerbs(request, s, action);
+  AddRestoreVerb(request, s, action);
 }
 
 }  // namespace libexport::app

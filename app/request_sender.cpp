@@ -1,10 +1,16 @@
 #include "request_sender.h"
 
+#include <fcntl.h>
 #include <httplib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <vector>
 
 #include "cli.h"
 #include "libexport/compression.h"
@@ -93,6 +99,52 @@ std::optional<ContentCoding> CodingOfResponse(const httplib::Response& res) {
   return std::nullopt;
 }
 
+// A body file sent from disk, never read whole into memory: httplib asks
+// for its bytes as it writes them. Open while the request is sent.
+class BodyFile {
+ public:
+  BodyFile() = default;
+  BodyFile(const BodyFile&) = delete;
+  BodyFile& operator=(const BodyFile&) = delete;
+  ~BodyFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Makes `file` the body of `req` (Content-Length: its size). Throws
+  // Failure for a file that cannot be opened.
+  void Attach(const std::string& file, httplib::Request* req) {
+    fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd_ < 0 || ::fstat(fd_, &st) != 0) {
+      throw Failure{FileError("cannot read", file, errno)};
+    }
+    req->content_length_ = static_cast<size_t>(st.st_size);
+    req->content_provider_ = [this, file](size_t offset, size_t length,
+                                          httplib::DataSink& sink) {
+      buffer_.resize(std::min(length, kPiece));
+      ssize_t n;
+      do {
+        n = ::pread(fd_, buffer_.data(), buffer_.size(),
+                    static_cast<off_t>(offset));
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) {
+        error_ = n < 0 ? FileError("cannot read", file, errno)
+                       : file + ": the file got shorter while it was sent";
+        return false;
+      }
+      return sink.write(buffer_.data(), static_cast<size_t>(n));
+    };
+  }
+  // Why the body could not be read to its end; empty when it could.
+  const std::string& error() const { return error_; }
+
+ private:
+  static constexpr size_t kPiece = 256 << 10;
+  int fd_ = -1;
+  std::vector<char> buffer_;
+  std::string error_;
+};
+
 bool HasHeader(const RequestSpec& spec, std::string_view name) {
   for (const auto& h : spec.headers) {
     if (h.first == name) return true;
@@ -142,7 +194,12 @@ int RunSignedRequest(Session& s, RequestFlags r, const RequestSpec& spec) {
   httplib::Request req = SignedRequest(
       spec.method, r.tracker, key, http::TrackerPath(r.tracker, spec.route),
       QueryString(spec.query), spec.content_type);
-  if (!spec.body_file.empty()) req.body = s.ReadInput(spec.body_file);
+  BodyFile body_file;
+  if (spec.body_file == "-") {
+    req.body = s.ReadInput(spec.body_file);
+  } else if (!spec.body_file.empty()) {
+    body_file.Attach(spec.body_file, &req);
+  }
   for (const auto& [name, value] : spec.headers) req.set_header(name, value);
   if (spec.compressed && !HasHeader(spec, "Accept-Encoding")) {
     req.set_header("Accept-Encoding", kCompressedCodings);
@@ -199,6 +256,7 @@ int RunSignedRequest(Session& s, RequestFlags r, const RequestSpec& spec) {
     s.err << "\nexportctl request: --compressed: " << coding_error << "\n";
     return kExitFailure;
   }
+  if (!body_file.error().empty()) throw Failure{body_file.error()};
   if (!sent) {
     s.CheckOutput();  // a full stdout cancels the transfer
     s.err << "exportctl request: " << r.client.url << ": " << Describe(e)

@@ -42,8 +42,9 @@ struct RequestSpec {
   std::vector<std::pair<std::string, std::string>> query;
   // Sent and signed; empty: no Content-Type is sent and "" is signed.
   std::string content_type = kRequestContentType;
-  // The body: none when empty, stdin for "-", else this file. The shell
-  // sends it with curl --data-binary @FILE (@- for stdin).
+  // The body: none when empty, stdin for "-" (read whole), else this file,
+  // streamed from disk as it is sent. The shell sends it with curl
+  // --data-binary @FILE (@- for stdin).
   std::string body_file;
   // More headers, sent as given and not signed (Accept, Accept-Encoding).
   std::vector<std::pair<std::string, std::string>> headers;

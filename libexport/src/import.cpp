@@ -220,6 +220,16 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
   const bool json = internal::ReadImportDocument(
       document, options.format, *options.now, &arena, &pending, report);
   const size_t invalid = report->error_count;
+  if (options.max_records > 0 && report->records > options.max_records) {
+    const size_t records = report->records;
+    *report = ImportReport{};
+    report->records = records;
+    report->max_errors = options.max_reported_errors;
+    return Status::InvalidArgument(
+        "the document has " + std::to_string(records) + " records; at most " +
+        std::to_string(options.max_records) +
+        " are accepted in one import; nothing was imported");
+  }
   const auto invalid_status = [&] {
     return Status::InvalidArgument(std::to_string(invalid) +
                                    " invalid record(s); nothing was imported");
@@ -319,7 +329,9 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
     const std::vector<RecordError> errors = std::move(report->errors);
     const size_t error_count = report->error_count;
     const size_t max_errors = report->max_errors;
+    const size_t records = report->records;
     *report = ImportReport{};
+    report->records = records;
     report->max_errors = max_errors;
     report->errors = errors;
     report->error_count = error_count;

@@ -57,6 +57,7 @@ class Encoder {
       : now_(now), json_(json), arena_(arena), out_(out), report_(report) {}
 
   void Text(std::string_view text, size_t number) {
+    ++report_->records;
     const Status st = EncodeCustomizationJson(text, now_, &scratch_);
     if (!st.ok()) {
       syntax_error_ |= st.message().starts_with("invalid JSON");
@@ -277,6 +278,7 @@ void EncodeJsonDocument(std::string_view doc, Encoder* encoder,
     }
   }
   pending->clear();
+  report->records = 0;
   report->errors.clear();
   report->error_count = 0;
   AddImportError(report, std::move(error));

@@ -3,6 +3,7 @@
 // the line and field or list every conflicting id, and catalog bulk.
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -219,6 +220,87 @@ TEST_CASE(
   CHECK(bomb->status == 413);
   CHECK(bomb->body.find("\"code\":\"payload_too_large\"") != std::string::npos);
   CHECK(Total(s) == 16);
+}
+
+TEST_CASE(
+    "bulk with Content-Type application/json takes an export document, and "
+    "conflict_strategy=replace restores the tracker to it exactly",
+    "[http][bulk][restore]") {
+  WriteServer s;
+  auto before = s.Send("POST", "scopes/export");
+  REQUIRE(before);
+  REQUIRE(before->status == 200);
+  // Changed after the backup: one record deleted, two added.
+  REQUIRE(
+      s.Send("DELETE", "scope/00000000-0000-4000-8000-000000000001", "", "", "")
+          ->status == 204);
+  REQUIRE(s.Send("POST", "scopes/_bulk", "", Lines(700, 702), kNdjsonType)
+              ->status == 200);
+  CHECK(Total(s) == 7);
+  auto restore = s.Send("POST", "scopes/_bulk", "?conflict_strategy=replace",
+                        before->body, kJsonType);
+  REQUIRE(restore);
+  CHECK(restore->status == 200);
+  CHECK(restore->body == "{}");
+  auto after = s.Send("POST", "scopes/export");
+  REQUIRE(after);
+  CHECK(after->body == before->body);
+  CHECK(Total(s) == 6);
+}
+
+TEST_CASE(
+    "a bulk export document names a bad record by its index and is capped "
+    "by its records",
+    "[http][bulk][caps]") {
+  auto options = AllRoutes();
+  options.max_bulk_records = 3;
+  WriteServer s(options);
+  const std::string bad =
+      R"({"results":[)" + Rec(800) + "," +
+      R"({"model":"m","target_type":"all","pin_definitions":[{"position":0,"pin_type":"item","pin_identity":"/p/1/"}]})" +
+      "]}";
+  auto r = s.Send("POST", "scopes/_bulk", "", bad, kJsonType);
+  REQUIRE(r);
+  CHECK(r->status == 422);
+  CHECK(r->body.find("\"record\":1") != std::string::npos);
+  CHECK(r->body.find("\"field\":\"pin_definitions[0].position\"") !=
+        std::string::npos);
+  const std::string four = R"({"results":[)" + Rec(801) + "," + Rec(802) + "," +
+                           Rec(803) + "," + Rec(804) + "]}";
+  auto over = s.Send("POST", "scopes/_bulk", "", four, kJsonType);
+  REQUIRE(over);
+  CHECK(over->status == 413);
+  CHECK(over->body.find("4 records; at most 3") != std::string::npos);
+  CHECK(Total(s) == 6);
+}
+
+TEST_CASE(
+    "a bulk body over the spool threshold is imported from a spool file that "
+    "is gone once the request is answered",
+    "[http][bulk][spool]") {
+  auto options = AllRoutes();
+  options.spool_threshold_bytes = 64 << 10;
+  WriteServer s(options);
+  const std::string body = Lines(2000, 3000);
+  REQUIRE(body.size() > 2 * options.spool_threshold_bytes);
+  auto r = s.Send("POST", "scopes/_bulk", "", body, kNdjsonType);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(Total(s) == 1006);
+  auto got =
+      s.Send("GET", "scope/00000000-0000-4000-8000-000000000bb7", "", "", "");
+  REQUIRE(got);
+  CHECK(got->status == 200);
+  // The store's directory holds the store alone.
+  size_t files = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(s.store.dir.Sub("store"))) {
+    INFO(e.path());
+    CHECK((e.path().filename() == "data.mdb" ||
+           e.path().filename() == "lock.mdb"));
+    ++files;
+  }
+  CHECK(files == 2);
 }
 
 TEST_CASE(

@@ -204,9 +204,11 @@ inline int StatusOf(const std::string& response) {
   return std::stoi(response.substr(9, 3));
 }
 
-// A field of /proc/self/status in kB ("VmRSS", "RssAnon").
-inline long ProcStatusKb(const std::string& field) {
-  std::ifstream in("/proc/self/status");
+// A field of /proc/self/status (or of process `pid`'s) in kB ("VmRSS",
+// "RssAnon", "VmHWM").
+inline long ProcStatusKb(const std::string& field, pid_t pid = 0) {
+  std::ifstream in(pid == 0 ? std::string("/proc/self/status")
+                            : "/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind(field + ":", 0) == 0) {

@@ -392,14 +392,14 @@ TEST_CASE(
   Exportd d(shop.store_dir(), shop.dir.Sub("exportd.log"));
   WriteFile(shop.dir.Sub("demo.key"), "demo-docs-key\n");
   const std::vector<std::string> blocks = DocShellBlocks("request-examples");
-  REQUIRE(blocks.size() == 9);
+  REQUIRE(blocks.size() == 10);
   const std::string cd = "cd " + shop.dir.path() + "\n";
   int status = -1;
   RunShell(cd + blocks[0], &status);
   REQUIRE(status == 0);
-  // create, get, update, list, summary, bulk, catalog add, delete.
-  const std::vector<std::string> codes = {" 201", " 200", " 204", " 200",
-                                          " 200", " 200", " 200", " 204"};
+  // create, get, update, list, summary, bulk, catalog add, delete, restore.
+  const std::vector<std::string> codes = {
+      " 201", " 200", " 204", " 200", " 200", " 200", " 200", " 204", " 200"};
   const std::string kHost = "host='http://127.0.0.1:8080'\n";
   for (size_t i = 1; i < blocks.size(); ++i) {
     const std::string& block = blocks[i];
@@ -421,7 +421,8 @@ TEST_CASE(
     CHECK(status == 0);
     CHECK(EndsWith(answer, codes[i - 1]));
   }
-  // The examples' writes reached the store.
+  // The examples' writes reached the store; the restore made the tracker
+  // exactly backup.json's two records.
   Ran summary = RunExportctl("request summary demo --url " + d.url() +
                                  " --key-file " + shop.dir.Sub("demo.key"),
                              shop.dir);

@@ -116,6 +116,11 @@ struct ImportOptions {
   // them all). A caller that must name every conflicting id of a capped
   // document (the HTTP bulk route) raises it to that cap.
   size_t max_reported_errors = kMaxReportedErrors;
+  // The most records the document may hold (valid or not); past it the
+  // import is InvalidArgument, changes nothing, and ImportReport::records
+  // says how many there were. 0 (default): no cap. The HTTP bulk route's
+  // record cap.
+  size_t max_records = 0;
   // Catalog identities added in the import's own transaction (as
   // Store::AddCatalogItems; each checked before anything is read: an empty
   // or over-1-KiB one is InvalidArgument, field "catalog"). For a restore
@@ -145,6 +150,8 @@ inline constexpr size_t kMaxReportedIds = 1000;
 // to the stored one (created_at and updated_at included) is "unchanged": it
 // is not rewritten. On failure the counts are zero, except for a dry run.
 struct ImportReport {
+  // The records of the document, valid or not (also on failure).
+  size_t records = 0;
   size_t inserted = 0;
   size_t replaced = 0;   // stored and different: rewritten (override, replace)
   size_t skipped = 0;    // stored, kept as it is (on_conflict=ignore)

@@ -2,15 +2,20 @@
 //
 //   POST /v1/recommender/pin/{T}/scopes/_bulk?conflict_strategy=
 //        raise|ignore|override|replace
-//     NDJSON, one customization per line (Store::Import, one transaction).
-//     200 {} | 400 a line that is not JSON | 409 every conflicting id
-//     (raise) | 413 more records than the cap | 422 every bad line, with its
-//     line number and field.
+//     NDJSON, one customization per line, or, with Content-Type
+//     application/json, an export document {"results":[...]} (a restore:
+//     `exportctl restore` sends a backup as it is); Store::Import, one
+//     transaction.
+//     200 {} | 400 a record that is not JSON | 409 every conflicting id
+//     (raise) | 413 more records than the cap | 422 every bad record, with
+//     its line (NDJSON) or index (document) and field.
 //   POST /v1/recommender/pin/{T}/catalog/_bulk?op=add|remove
 //     One identity per line (ParseCatalogLines). 200 {"changed":N}.
 //
 // The body was read under the route's byte cap (a gzip body decoded first)
-// by HandleWithBody.
+// by HandleWithBody: in memory, or spooled to a file and mapped.
+#include <algorithm>
+
 #include "error_json.h"
 #include "libexport/store.h"
 #include "routes_impl.h"
@@ -21,16 +26,21 @@ using libexport::Status;
 
 namespace {
 
-// The records of an NDJSON body: its lines that are not blank.
-size_t CountRecords(std::string_view body) {
-  size_t n = 0;
-  while (!body.empty()) {
-    const size_t nl = body.find('\n');
-    std::string_view line = body.substr(0, nl);
-    body.remove_prefix(nl == std::string_view::npos ? body.size() : nl + 1);
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) ++n;
+// Whether a Content-Type names application/json (parameters, case and
+// spaces aside): the body is then an export document, not NDJSON.
+bool IsJsonContentType(std::string_view type) {
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+    type.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (type.size() != kJson.size()) return false;
+  for (size_t i = 0; i < kJson.size(); ++i) {
+    const char c = type[i];
+    if ((c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) != kJson[i]) return false;
   }
-  return n;
+  return true;
 }
 
 // The one value of parameter `name` (nullopt when absent); a repeat is
@@ -49,16 +59,28 @@ Status SingleParam(
   return Status::Ok();
 }
 
-// "line 12" -> 12; 0 when it is not that form.
-size_t LineNumber(std::string_view location) {
-  constexpr std::string_view kLine = "line ";
-  if (location.substr(0, kLine.size()) != kLine) return 0;
-  size_t n = 0;
-  for (char c : location.substr(kLine.size())) {
-    if (c < '0' || c > '9') return 0;
-    n = n * 10 + static_cast<size_t>(c - '0');
+// The number in "line 12" (-> 12) or "results[3]" (-> 3); 0 when the
+// location is neither.
+size_t LocationNumber(std::string_view location) {
+  for (std::string_view head : {"line ", "results["}) {
+    if (location.substr(0, head.size()) != head) continue;
+    size_t n = 0;
+    for (char c : location.substr(head.size())) {
+      if (c == ']') break;
+      if (c < '0' || c > '9') return 0;
+      n = n * 10 + static_cast<size_t>(c - '0');
+    }
+    return n;
   }
-  return n;
+  return 0;
+}
+
+// "line":12 for an NDJSON line (1-based), "record":3 for an element of an
+// export document's results (0-based).
+void AppendLocation(std::string* out, std::string_view location) {
+  const bool line = location.substr(0, 5) == "line ";
+  out->append(line ? "\"line\":" : "\"record\":");
+  out->append(std::to_string(LocationNumber(location)));
 }
 
 // ,"errors":[{"line":N,"field":"...","message":"..."}...],"error_count":N
@@ -68,7 +90,8 @@ std::string ErrorList(const libexport::ImportReport& report) {
   for (const libexport::RecordError& e : report.errors) {
     if (!first) out.push_back(',');
     first = false;
-    out += "{\"line\":" + std::to_string(LineNumber(e.location));
+    out.push_back('{');
+    AppendLocation(&out, e.location);
     if (!e.field.empty()) out += ",\"field\":" + JsonQuote(e.field);
     out += ",\"message\":" + JsonQuote(e.message) + "}";
   }
@@ -87,14 +110,16 @@ std::string ConflictId(const libexport::RecordError& e) {
 
 void ExportRoutes::Impl::HandleBulk(
     const httplib::Request& req, httplib::Response& res, const Route& route,
-    const std::string& body, libexport::Timestamp now,
+    std::string_view body, libexport::Timestamp now,
     std::chrono::steady_clock::time_point start) {
   const std::string& tracker_id = route.tracker_id;
   std::optional<std::string> strategy;
   Status st = SingleParam(ParseQuery(QueryOf(req.target)), "conflict_strategy",
                           &strategy);
   libexport::ImportOptions options;
-  options.format = libexport::ImportFormat::kNdjson;
+  options.format = IsJsonContentType(req.get_header_value("Content-Type"))
+                       ? libexport::ImportFormat::kJson
+                       : libexport::ImportFormat::kNdjson;
   options.now = now;
   options.actor = ActorOf(req, route);
   if (st.ok() && strategy) {
@@ -119,21 +144,21 @@ void ExportRoutes::Impl::HandleBulk(
           ErrorJson(422, "invalid_parameter", st.message(), st.field()), start);
     return;
   }
-  const size_t records = CountRecords(body);
-  if (records > options_.max_bulk_records) {
+  options.max_records = options_.max_bulk_records;
+  // Every conflicting id and every bad record fit in the report.
+  options.max_reported_errors = std::max(options_.max_bulk_records, size_t{1});
+  libexport::ImportReport report;
+  st = store_->Import(tracker_id, body, options, &report);
+  if (report.records > options_.max_bulk_records) {
     Reply(req, res, route.name, tracker_id, 413,
           ErrorJson(413, "too_many_records",
-                    "the body has " + std::to_string(records) +
+                    "the body has " + std::to_string(report.records) +
                         " records; at most " +
                         std::to_string(options_.max_bulk_records) +
                         " are accepted in one request; nothing was imported"),
           start);
     return;
   }
-  // Every conflicting id and every bad line fit in the report.
-  options.max_reported_errors = std::max(records, size_t{1});
-  libexport::ImportReport report;
-  st = store_->Import(tracker_id, body, options, &report);
   if (st.ok()) {
     Reply(req, res, route.name, tracker_id, 200, "{}", start);
     return;
@@ -167,7 +192,8 @@ void ExportRoutes::Impl::HandleBulk(
                  " more bad record(s))";
     }
     message += "; nothing was imported";
-    std::string members = ",\"line\":" + std::to_string(LineNumber(e.location));
+    std::string members = ",";
+    AppendLocation(&members, e.location);
     if (!e.field.empty()) members += ",\"field\":" + JsonQuote(e.field);
     members += ErrorList(report);
     Reply(req, res, route.name, tracker_id, status,
@@ -181,7 +207,7 @@ void ExportRoutes::Impl::HandleBulk(
 
 void ExportRoutes::Impl::HandleCatalogBulk(
     const httplib::Request& req, httplib::Response& res, const Route& route,
-    const std::string& body, std::chrono::steady_clock::time_point start) {
+    std::string_view body, std::chrono::steady_clock::time_point start) {
   const std::string& tracker_id = route.tracker_id;
   std::optional<std::string> op;
   Status st = SingleParam(ParseQuery(QueryOf(req.target)), "op", &op);
@@ -196,11 +222,12 @@ void ExportRoutes::Impl::HandleCatalogBulk(
   std::vector<std::string> identities;
   st = libexport::ParseCatalogLines(body, &identities);
   if (!st.ok()) {
-    Reply(
-        req, res, route.name, tracker_id, 422,
-        ErrorJsonWith(422, "invalid_record", st.message() + "; nothing changed",
-                      ",\"line\":" + std::to_string(LineNumber(st.field()))),
-        start);
+    std::string members = ",";
+    AppendLocation(&members, st.field());
+    Reply(req, res, route.name, tracker_id, 422,
+          ErrorJsonWith(422, "invalid_record",
+                        st.message() + "; nothing changed", members),
+          start);
     return;
   }
   if (identities.size() > options_.max_bulk_records) {

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,7 @@
 #include "libexport/store.h"
 #include "libexport/time.h"
 #include "process_metrics.h"
+#include "request_body.h"
 #include "request_id.h"
 #include "request_parts.h"
 #include "routes_impl.h"
@@ -248,15 +250,23 @@ httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
         !AdmitNow(req, res, route, ToTimestamp(options_.clock()), start)) {
       return HR::Handled;
     }
+    // A plain body that says it is over the cap is refused unread (a
+    // client that sent Expect: 100-continue sends none of it).
+    if (route.takes_body && !req.has_header("Content-Encoding") &&
+        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr,
+                      10) > BodyCap(route)) {
+      ReplyBodyTooLarge(req, res, route, start);
+      return HR::Handled;
+    }
     return HR::Unhandled;
   }
-  Dispatch(req, res, route, std::string(), start);
+  Dispatch(req, res, route, std::string_view(), start);
   return HR::Handled;
 }
 
 void ExportRoutes::Impl::Dispatch(const httplib::Request& req,
                                   httplib::Response& res, const Route& route,
-                                  const std::string& body,
+                                  std::string_view body,
                                   std::chrono::steady_clock::time_point start) {
   if (route.name == "changes") {
     HandleChanges(req, res, route, start);
@@ -265,6 +275,21 @@ void ExportRoutes::Impl::Dispatch(const httplib::Request& req,
   } else {
     HandleWrite(req, res, route, body, start);
   }
+}
+
+void ExportRoutes::Impl::ReplyBodyTooLarge(
+    const httplib::Request& req, httplib::Response& res, const Route& route,
+    std::chrono::steady_clock::time_point start) {
+  const size_t cap = BodyCap(route);
+  Reply(req, res, route.name, route.tracker_id, 413,
+        ErrorJson(413, "payload_too_large",
+                  route.takes_body
+                      ? "the request body is over " + std::to_string(cap) +
+                            " bytes (decompressed), this route's cap"
+                      : "the route takes no request body; at most " +
+                            std::to_string(cap) + " bytes are accepted"),
+        start);
+  res.set_header("Connection", "close");
 }
 
 void ExportRoutes::Impl::HandleWithBody(const httplib::Request& req,
@@ -277,28 +302,30 @@ void ExportRoutes::Impl::HandleWithBody(const httplib::Request& req,
     Reply(req, res, "not_found", "", 404, NotFoundRouteBody(req), start);
     return;
   }
-  // A body the route does not use is read and dropped, under the cap.
-  std::string body;
+  // A body the route does not use is read and dropped, under the cap; one
+  // it uses is kept in memory, or past the spool threshold in a file.
+  RequestBody body(store_->path(), options_.spool_threshold_bytes);
+  Status spool;
   const size_t cap = BodyCap(route);
   size_t received = 0;
   bool ok = reader([&](const char* data, size_t n) {
     received += n;
     if (received > cap) return false;
-    if (route.takes_body) body.append(data, n);
-    return true;
+    if (route.takes_body) spool = body.Append(std::string_view(data, n));
+    return spool.ok();
   });
-  if (!ok && received > cap) {
-    Reply(req, res, route.name, route.tracker_id, 413,
-          ErrorJson(413, "payload_too_large",
-                    route.takes_body
-                        ? "the request body is over " + std::to_string(cap) +
-                              " bytes (decompressed), this route's cap"
-                        : "the route takes no request body; at most " +
-                              std::to_string(cap) + " bytes are accepted"),
+  if (spool.ok() && ok) spool = body.Finish();
+  if (!spool.ok()) {
+    Reply(req, res, route.name, route.tracker_id, 507,
+          ErrorJson(507, "spool_failed",
+                    "the request body could not be spooled to the store's "
+                    "directory (" +
+                        spool.message() + "); nothing was imported"),
           start);
     res.set_header("Connection", "close");
     return;
   }
+  if (!ok && received > cap) return ReplyBodyTooLarge(req, res, route, start);
   if (!ok) {
     Reply(req, res, route.name, route.tracker_id, 400,
           ErrorJson(400, "bad_request", "the request body could not be read"),
@@ -306,7 +333,7 @@ void ExportRoutes::Impl::HandleWithBody(const httplib::Request& req,
     res.set_header("Connection", "close");
     return;
   }
-  Dispatch(req, res, route, body, start);
+  Dispatch(req, res, route, body.view(), start);
 }
 
 bool ExportRoutes::Impl::Admit(const httplib::Request& req,

@@ -55,6 +55,11 @@ class ExportRoutes::Impl {
   // `method` picks the name on /scope/{ID}. Unmatched for a group the
   // options do not serve.
   Route MatchRoute(std::string_view path, std::string_view method) const;
+  // 413 payload_too_large for a body over BodyCap(route); the connection
+  // is closed (the rest of the body is not read).
+  void ReplyBodyTooLarge(const httplib::Request& req, httplib::Response& res,
+                         const Route& route,
+                         std::chrono::steady_clock::time_point start);
   // The byte cap of a route's request body (decompressed).
   size_t BodyCap(const Route& route) const;
 
@@ -69,7 +74,7 @@ class ExportRoutes::Impl {
 
   // The handler of an admitted-or-not tracker route (each handler admits).
   void Dispatch(const httplib::Request& req, httplib::Response& res,
-                const Route& route, const std::string& body,
+                const Route& route, std::string_view body,
                 std::chrono::steady_clock::time_point start);
 
   // Admit, from a snapshot opened for it and closed before returning (503
@@ -86,17 +91,17 @@ class ExportRoutes::Impl {
   // The write side (write_routes.cpp, bulk_route.cpp); `body` is the
   // request body, read under BodyCap.
   void HandleWrite(const httplib::Request& req, httplib::Response& res,
-                   const Route& route, const std::string& body,
+                   const Route& route, std::string_view body,
                    std::chrono::steady_clock::time_point start);
   void HandleList(const httplib::Request& req, httplib::Response& res,
                   const Route& route, libexport::Timestamp now,
                   std::chrono::steady_clock::time_point start);
   void HandleBulk(const httplib::Request& req, httplib::Response& res,
-                  const Route& route, const std::string& body,
+                  const Route& route, std::string_view body,
                   libexport::Timestamp now,
                   std::chrono::steady_clock::time_point start);
   void HandleCatalogBulk(const httplib::Request& req, httplib::Response& res,
-                         const Route& route, const std::string& body,
+                         const Route& route, std::string_view body,
                          std::chrono::steady_clock::time_point start);
   // Who writes, for the store's audit log: "<tracker>@<client address>"
   // (the tracker whose key signed the request).

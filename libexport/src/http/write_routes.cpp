@@ -86,7 +86,7 @@ void AppendSummary(const libexport::CustomizationSummary& s, std::string* out) {
 
 void ExportRoutes::Impl::HandleWrite(
     const httplib::Request& req, httplib::Response& res, const Route& route,
-    const std::string& body, std::chrono::steady_clock::time_point start) {
+    std::string_view body, std::chrono::steady_clock::time_point start) {
   const std::string& tracker_id = route.tracker_id;
   const libexport::Timestamp now = ToTimestamp(options_.clock());
   if (!AdmitNow(req, res, route, now, start)) return;

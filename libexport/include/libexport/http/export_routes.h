@@ -138,12 +138,19 @@ struct ExportRoutesOptions {
   // else 413. Default: 1 MiB.
   size_t max_record_body_bytes = 1 << 20;
   // The largest body of bulk and catalog bulk, counted after a gzip
-  // Content-Encoding is decoded (a zip bomb gets 413), else 413. The body is
-  // held in memory while it is imported. Default: 64 MiB.
+  // Content-Encoding is decoded (a zip bomb gets 413), else 413. Default:
+  // 64 MiB. A restore of a large backup raises it (and max_bulk_records).
   size_t max_bulk_body_bytes = 64 << 20;
-  // The most records (non-blank lines) of one bulk or catalog bulk, else
-  // 413. Default: 5000, as the reference service.
+  // The most records of one bulk (NDJSON lines or the export document's
+  // results) or catalog bulk, else 413. Default: 5000, as the reference
+  // service.
   size_t max_bulk_records = 5000;
+  // A request body over this many bytes is spooled to an unnamed, owner-only
+  // temporary file in the store's directory and imported from a read-only
+  // mapping of it, instead of being held in the heap; the file is gone when
+  // the request is answered. A body that cannot be spooled (the disk is
+  // full) gets 507, code spool_failed. Default: 4 MiB.
+  size_t spool_threshold_bytes = 4 << 20;
 
   // Serve GET /healthz and GET /metrics. Default: true.
   bool serve_health = true;
