@@ -1,18 +1,71 @@
 // exportctl verify, audit, demo: the store as a whole.
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "cli.h"
 #include "demo_data.h"
 #include "exportctl_commands.h"
+#include "isolated_run.h"
 
 namespace libexport::app {
 
+namespace {
+
+struct VerifyFlags {
+  std::string tracker;
+  bool all = false;
+};
+
+// The check itself, run in a child process (isolated_run.h).
+int Verify(Session& s, const VerifyFlags& vf, const Note& note) {
+  note("opening the store");
+  auto store = s.OpenStore(false);
+  std::vector<std::string> ids = {vf.tracker};
+  if (vf.all) {
+    auto trackers = store->ListTrackers();
+    Session::Check(trackers.status());
+    ids.clear();
+    for (const TrackerInfo& t : *trackers) ids.push_back(t.tracker_id);
+  }
+  bool healthy = true;
+  for (const std::string& id : ids) {
+    note("tracker " + id);
+    VerifyReport report;
+    Session::Check(store->Verify(id, &report));
+    if (vf.all) s.out << id << ": ";
+    s.out << "records=" << report.records
+          << " index_entries=" << report.index_entries
+          << " catalog_items=" << report.catalog_items << "\n";
+    for (const auto& p : report.problems) {
+      s.err << "problem: " << (vf.all ? id + ": " : "") << p << "\n";
+    }
+    healthy = healthy && report.problems.empty();
+  }
+  if (vf.all) {  // the store-wide audit log: every entry decodes
+    note("audit log");
+    uint64_t entries = 0, corrupt = 0;
+    Session::Check(store->ReadAuditLog(
+        {},
+        [&](const AuditLogEntry&) {
+          ++entries;
+          return true;
+        },
+        &corrupt));
+    s.out << "audit log: entries=" << entries << "\n";
+    if (corrupt > 0) {
+      s.err << "problem: audit log: " << corrupt << " entries do not decode\n";
+      healthy = false;
+    }
+  }
+  if (!healthy) return kExitFailure;
+  s.out << "ok\n";
+  return kExitOk;
+}
+
+}  // namespace
+
 void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
-  struct VerifyFlags {
-    std::string tracker;
-    bool all = false;
-  };
   auto vf = std::make_shared<VerifyFlags>();
   CLI::App* verify = app.add_subcommand(
       "verify",
@@ -28,46 +81,17 @@ void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
       if (vf->tracker.empty() && !vf->all) {
         throw UsageError{"verify: give a TRACKER or --all"};
       }
-      auto store = s.OpenStore(false);
-      std::vector<std::string> ids = {vf->tracker};
-      if (vf->all) {
-        auto trackers = store->ListTrackers();
-        Session::Check(trackers.status());
-        ids.clear();
-        for (const TrackerInfo& t : *trackers) ids.push_back(t.tracker_id);
-      }
-      bool healthy = true;
-      for (const std::string& id : ids) {
-        VerifyReport report;
-        Session::Check(store->Verify(id, &report));
-        if (vf->all) s.out << id << ": ";
-        s.out << "records=" << report.records
-              << " index_entries=" << report.index_entries
-              << " catalog_items=" << report.catalog_items << "\n";
-        for (const auto& p : report.problems) {
-          s.err << "problem: " << (vf->all ? id + ": " : "") << p << "\n";
-        }
-        healthy = healthy && report.problems.empty();
-      }
-      if (vf->all) {  // the store-wide audit log: every entry decodes
-        uint64_t entries = 0, corrupt = 0;
-        Session::Check(store->ReadAuditLog(
-            {},
-            [&](const AuditLogEntry&) {
-              ++entries;
-              return true;
-            },
-            &corrupt));
-        s.out << "audit log: entries=" << entries << "\n";
-        if (corrupt > 0) {
-          s.err << "problem: audit log: " << corrupt
-                << " entries do not decode\n";
-          healthy = false;
-        }
-      }
-      if (!healthy) return kExitFailure;
-      s.out << "ok\n";
-      return kExitOk;
+      const IsolatedResult r = RunIsolated(
+          s, [&s, vf](const Note& note) { return Verify(s, *vf, note); });
+      if (r.signal == 0) return r.exit_code;
+      s.err << "problem: " << (r.last_note.empty() ? "" : r.last_note + ": ")
+            << "the store has a damaged LMDB page: reading it stopped the "
+               "check (signal "
+            << r.signal << ", " << strsignal(r.signal)
+            << "; LMDB's assertion is above). Do not write to this store; "
+               "restore it from a backup (docs/operations.md, \"A damaged "
+               "record, and a damaged page\")\n";
+      return kExitFailure;
     };
   });
 

@@ -1,7 +1,10 @@
 // exportctl verify --all: what the daily timer (deploy/exportctl-verify.*)
-// runs over the whole store.
+// runs over the whole store, and what it does with a damaged LMDB page.
+#include <unistd.h>
+
 #include <fstream>
 #include <iterator>
+#include <vector>
 
 #include "program_test_util.h"
 
@@ -81,6 +84,44 @@ TEST_CASE(
   CHECK(e.out == Doc({kOut3, kOut4, kOut6}));
   Ran v = RunExportctl(store + " verify shop", shop.dir);
   CHECK(v.status == 1);
+}
+
+TEST_CASE(
+    "exportctl verify reports a damaged LMDB page instead of aborting with "
+    "LMDB's assertion",
+    "[cli][verify][faults]") {
+  TempDir dir;
+  const std::string store = dir.Sub("store");
+  int status = -1;
+  Exportctl("--store " + store +
+                " demo --tracker t --customizations 3000 --catalog 3000 "
+                "--seed 1 >/dev/null",
+            &status);
+  REQUIRE(status == 0);
+  // Clear the flags of the middle leaf page of the file: reaching it from
+  // its neighbour, mdb_cursor_next asserts IS_LEAF and aborts.
+  const std::string file = store + "/data.mdb";
+  std::string data = ReadFile(file);
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::vector<size_t> leaves;
+  for (size_t p = 2; (p + 1) * page <= data.size(); ++p) {
+    if (data[p * page + 10] == 0x02 && data[p * page + 11] == 0) {
+      leaves.push_back(p);
+    }
+  }
+  REQUIRE(leaves.size() > 100);
+  data[leaves[leaves.size() / 2] * page + 10] = 0;
+  WriteFile(file, data);
+
+  Ran v = RunExportctl("--store " + store + " verify --all", dir);
+  INFO(v.err);
+  CHECK(v.status == 1);  // a report, not 134 (abort) from the shell
+  CHECK(Has(v.err, "Assertion"));
+  CHECK(Has(v.err,
+            "problem: tracker t: the store has a damaged LMDB page: reading "
+            "it stopped the check (signal 6, Aborted;"));
+  CHECK(Has(v.err, "restore it from a backup"));
+  CHECK_FALSE(Has(v.out, "ok\n"));
 }
 
 }  // namespace libexport::testing
