@@ -262,6 +262,8 @@ int main(int argc, char** argv) {
   libexport::StoreOptions store_options;
   store_options.tombstone_retention =
       std::chrono::seconds(config.tombstone_retention);
+  store_options.catalog_memory_budget =
+      static_cast<uint64_t>(config.catalog_memory_budget);
   store_options.create_if_missing = false;
   auto opened = libexport::Store::Open(config.store, store_options);
   if (!opened.ok()) {

@@ -113,7 +113,9 @@ std::optional<int> ParseServerFlags(const std::vector<std::string>& args,
       ->check(CLI::PositiveNumber);
   app.add_option("--max-bulk-bytes", c->max_bulk_bytes,
                  "BYTES of one bulk or catalog bulk body, after gzip is "
-                 "decoded (413 past it); the body is held in memory")
+                 "decoded (413 past it); a body over 4 MiB is spooled to a "
+                 "temporary file in the store's directory, not held in "
+                 "memory")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--tombstone-retention", c->tombstone_retention,
@@ -121,6 +123,12 @@ std::optional<int> ParseServerFlags(const std::vector<std::string>& args,
                  "(older cursors get 410)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--catalog-memory-budget", c->catalog_memory_budget,
+                 "BYTES the catalog tables shared by exports that prune by "
+                 "catalog may hold in all; past it an export looks items up "
+                 "in the store instead (same output, slower); 0: never")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--shutdown-grace", c->shutdown_grace,
                  "SECONDS running exports may finish after SIGTERM/SIGINT")
       ->capture_default_str()

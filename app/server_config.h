@@ -50,6 +50,8 @@ struct ServerConfig {
   int64_t max_bulk_bytes = 64 << 20;
   // Seconds deletions are remembered for the changes feed.
   int64_t tombstone_retention = 7 * 24 * 3600;
+  // StoreOptions::catalog_memory_budget.
+  int64_t catalog_memory_budget = int64_t{512} << 20;
   std::string tls_cert;
   std::string tls_key;
   bool access_log = true;

@@ -65,6 +65,35 @@ TEST_CASE("exportd answers exportctl request with exportctl export's bytes",
   }
 }
 
+TEST_CASE(
+    "exportd --catalog-memory-budget 0 prunes by catalog with the same "
+    "output, and a negative budget is a usage error",
+    "[exportd][catalog]") {
+  ShopDir shop;
+  int status = -1;
+  const std::string local =
+      Exportctl("--store " + shop.store_dir() +
+                    " export shop --remove-nonexisting-item-pins",
+                &status);
+  REQUIRE(status == 0);
+  CHECK(local.find("/p/missing/") == std::string::npos);  // not in the catalog
+  for (const char* budget : {"0", "1048576"}) {
+    INFO(budget);
+    Exportd d(shop.store_dir(), shop.dir.Sub("exportd.log"),
+              {"--catalog-memory-budget", budget});
+    const std::string via_http =
+        Exportctl("request shop --url " + d.url() +
+                      " --key shop-key --remove-nonexisting-item-pins",
+                  &status);
+    CHECK(status == 0);
+    CHECK(via_http == local);
+  }
+  Ran bad = RunExportd(
+      "--store " + shop.store_dir() + " --catalog-memory-budget -1", shop.dir);
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("--catalog-memory-budget") != std::string::npos);
+}
+
 TEST_CASE("exportd exits 0 on SIGTERM after a running export finished",
           "[exportd][large]") {
   TempDir dir;
