@@ -1,6 +1,6 @@
 // The export endpoint on httplib: routing by string compare on the raw
-// request target, HMAC auth (hmac_auth.h), one Snapshot's export streamed
-// into a chunked response, metrics and the access log.
+// request target, admission (admission.cpp: HMAC auth), one Snapshot's
+// export streamed into a chunked response, metrics and the access log.
 //
 // Decision order for POST /v1/recommender/pin/{T}/scopes/export, each step
 // answered before any byte of the export is produced:
@@ -32,7 +32,6 @@
 
 #include "error_json.h"
 #include "http_metrics.h"
-#include "libexport/http/hmac_auth.h"
 #include "libexport/negotiation.h"
 #include "libexport/query.h"
 #include "libexport/store.h"
@@ -49,22 +48,8 @@ namespace libexport::http {
 
 using libexport::Status;
 using libexport::Timestamp;
-using libexport::http::AuthInput;
-using libexport::http::AuthResult;
 
 namespace {
-
-// Whether `method` is one of `allow` ("GET, PUT, DELETE").
-bool MethodAllowed(std::string_view allow, std::string_view method) {
-  size_t pos = 0;
-  while (pos <= allow.size()) {
-    size_t comma = allow.find(", ", pos);
-    if (comma == std::string_view::npos) comma = allow.size();
-    if (allow.substr(pos, comma - pos) == method) return true;
-    pos = comma + 2;
-  }
-  return false;
-}
 
 std::string NotFoundRouteBody(const httplib::Request& req) {
   return ErrorJson(
@@ -334,91 +319,6 @@ void ExportRoutes::Impl::HandleWithBody(const httplib::Request& req,
     return;
   }
   Dispatch(req, res, route, body.view(), start);
-}
-
-bool ExportRoutes::Impl::Admit(const httplib::Request& req,
-                               httplib::Response& res, const Route& route,
-                               const libexport::Snapshot& snapshot,
-                               Timestamp now,
-                               std::chrono::steady_clock::time_point start) {
-  const std::string& tracker_id = route.tracker_id;
-  if (shutting_down_) {
-    res.set_header("Connection", "close");
-    Reply(req, res, route.name, tracker_id, 503,
-          ErrorJson(503, "shutting_down", "the server is shutting down"),
-          start);
-    return false;
-  }
-  if (!MethodAllowed(route.allow, req.method)) {
-    res.set_header("Allow", std::string(route.allow));
-    Reply(req, res, route.name, tracker_id, 405,
-          ErrorJson(405, "method_not_allowed",
-                    route.allow == "POST"
-                        ? "the " + std::string(route.name) +
-                              " route accepts POST only"
-                        : std::string(PathOf(req.target)) + " accepts " +
-                              std::string(route.allow)),
-          start);
-    return false;
-  }
-  if (!libexport::IsValidTrackerId(tracker_id)) {
-    Reply(req, res, route.name, tracker_id, 404,
-          ErrorJson(404, "tracker_not_found", "no such tracker"), start);
-    return false;
-  }
-  std::string path(PathOf(req.target));
-  AuthInput input;
-  input.method = req.method;
-  input.path = path;
-  input.authorization = HeaderValues(req, "Authorization");
-  input.date = HeaderValues(req, "Date");
-  input.content_type = HeaderValues(req, "Content-Type");
-  int64_t skew = options_.max_clock_skew.count();
-  AuthResult auth = libexport::http::PrecheckAuth(input, tracker_id, now, skew);
-  if (auth.ok()) {
-    libexport::Result<std::vector<std::string>> keys =
-        snapshot.SigningKeys(tracker_id, now);
-    if (!keys.ok()) {
-      if (keys.status().code() == Status::Code::kNotFound) {
-        Reply(req, res, route.name, tracker_id, 404,
-              ErrorJson(404, "tracker_not_found",
-                        "tracker '" + tracker_id + "' does not exist"),
-              start);
-      } else {
-        Reply(req, res, route.name, tracker_id, 500,
-              ErrorJson(500, "internal", "the store could not be read"), start);
-      }
-      return false;
-    }
-    auth = libexport::http::VerifySignature(input, std::move(auth), *keys);
-  }
-  if (!auth.ok()) {
-    Reply(req, res, route.name, tracker_id, 401,
-          UnauthorizedJson(auth, libexport::FormatHttpDate(now), skew), start);
-    return false;
-  }
-  if (route.write && options_.read_only) {
-    Reply(req, res, route.name, tracker_id, 403,
-          ErrorJson(403, "read_only",
-                    "this server is read-only: it serves no write route"),
-          start);
-    return false;
-  }
-  return true;
-}
-
-bool ExportRoutes::Impl::AdmitNow(const httplib::Request& req,
-                                  httplib::Response& res, const Route& route,
-                                  Timestamp now,
-                                  std::chrono::steady_clock::time_point start) {
-  libexport::Result<libexport::Snapshot> snapshot = store_->OpenSnapshot();
-  if (!snapshot.ok()) {
-    res.set_header("Retry-After", "1");
-    Reply(req, res, route.name, route.tracker_id, 503,
-          ErrorJson(503, "unavailable", "the store could not be read"), start);
-    return false;
-  }
-  return Admit(req, res, route, *snapshot, now, start);
 }
 
 void ExportRoutes::Impl::HandleExport(

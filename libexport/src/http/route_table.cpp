@@ -75,6 +75,17 @@ ExportRoutes::Impl::Route ExportRoutes::Impl::MatchRoute(
   return r;
 }
 
+bool MethodAllowed(std::string_view allow, std::string_view method) {
+  size_t pos = 0;
+  while (pos <= allow.size()) {
+    size_t comma = allow.find(", ", pos);
+    if (comma == std::string_view::npos) comma = allow.size();
+    if (allow.substr(pos, comma - pos) == method) return true;
+    pos = comma + 2;
+  }
+  return false;
+}
+
 size_t ExportRoutes::Impl::BodyCap(const Route& route) const {
   if (!route.takes_body) return options_.max_body_bytes;
   if (route.name == "bulk" || route.name == "catalog_bulk")

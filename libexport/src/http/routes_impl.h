@@ -22,6 +22,9 @@ namespace libexport::http {
 
 inline constexpr std::string_view kJson = "application/json; charset=utf-8";
 
+// Whether `method` is one of `allow` ("GET, PUT, DELETE"; route_table.cpp).
+bool MethodAllowed(std::string_view allow, std::string_view method);
+
 libexport::Timestamp ToTimestamp(std::chrono::system_clock::time_point tp);
 
 class ExportRoutes::Impl {
@@ -63,7 +66,8 @@ class ExportRoutes::Impl {
   // The byte cap of a route's request body (decompressed).
   size_t BodyCap(const Route& route) const;
 
-  // The steps every tracker route takes first: shutting down (503), method
+  // The steps every tracker route takes first (admission.cpp): shutting
+  // down (503), method
   // (405), tracker id (404), auth prechecks (401), tracker unknown (404),
   // signature (401; the keys are read from `snapshot`). True when the
   // request may go on; otherwise the reply is set.
