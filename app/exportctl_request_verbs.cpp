@@ -114,19 +114,13 @@ void AddCatalogVerbs(CLI::App& request, Session& s, Action* action) {
   }
 }
 
-// Whether `name` ends with `suffix`.
-bool EndsWith(std::string_view name, std::string_view suffix) {
-  return name.size() >= suffix.size() &&
-         name.substr(name.size() - suffix.size()) == suffix;
-}
-
 // A backup sent as it is: an export document (application/json) or NDJSON,
 // gzip-coded when its name ends .gz (the server decodes it, under its cap).
 RequestSpec RestoreSpec(const Verb& v) {
   std::string_view name = v.file;
-  const bool gzip = EndsWith(name, ".gz");
+  const bool gzip = name.ends_with(".gz");
   if (gzip) name.remove_suffix(3);
-  if (EndsWith(name, ".zst")) {
+  if (name.ends_with(".zst")) {
     throw UsageError{"FILE '" + v.file +
                      "' is zstd-coded; the server decodes gzip request "
                      "bodies only: decompress it first (zstd -d), or use "
@@ -134,10 +128,11 @@ RequestSpec RestoreSpec(const Verb& v) {
   }
   const bool ndjson = v.format == "ndjson" ||
                       (v.format == "auto" &&
-                       (EndsWith(name, ".ndjson") || EndsWith(name, ".jsonl")));
+                       (name.ends_with(".ndjson") || name.ends_with(".jsonl")));
   RequestSpec spec = Spec("POST", "scopes/_bulk",
                           ndjson ? kNdjsonType : kRequestContentType, v.file);
   spec.query = {{"conflict_strategy", "replace"}};
+  spec.body_required = true;
   if (gzip) spec.headers.emplace_back("Content-Encoding", "gzip");
   return spec;
 }

@@ -1,4 +1,5 @@
 // exportctl verify, audit, demo: the store as a whole.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -84,13 +85,22 @@ void AddStoreCommands(CLI::App& app, Session& s, Action* action) {
       const IsolatedResult r = RunIsolated(
           s, [&s, vf](const Note& note) { return Verify(s, *vf, note); });
       if (r.signal == 0) return r.exit_code;
-      s.err << "problem: " << (r.last_note.empty() ? "" : r.last_note + ": ")
-            << "the store has a damaged LMDB page: reading it stopped the "
-               "check (signal "
-            << r.signal << ", " << strsignal(r.signal)
-            << "; LMDB's assertion is above). Do not write to this store; "
-               "restore it from a backup (docs/operations.md, \"A damaged "
-               "record, and a damaged page\")\n";
+      // An assertion (abort) or a bad pointer inside LMDB: a damaged page.
+      const bool damage =
+          r.signal == SIGABRT || r.signal == SIGSEGV || r.signal == SIGBUS;
+      if (r.signal == SIGPIPE) return kExitFailure;  // stdout went away
+      s.err << "problem: " << (r.last_note.empty() ? "" : r.last_note + ": ");
+      if (damage) {
+        s.err << "the store has a damaged LMDB page: reading it stopped the "
+                 "check (signal "
+              << r.signal << ", " << strsignal(r.signal)
+              << "; LMDB's assertion is above). Do not write to this store; "
+                 "restore it from a backup (docs/operations.md, \"A damaged "
+                 "record, and a damaged page\")\n";
+      } else {
+        s.err << "the check was stopped by signal " << r.signal << " ("
+              << strsignal(r.signal) << ") before it finished\n";
+      }
       return kExitFailure;
     };
   });

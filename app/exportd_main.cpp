@@ -144,6 +144,10 @@ int Serve(httplib::Server& server, libexport::app::HardenedServer* hardened,
       [r, hardened](const httplib::Request& req, httplib::Response& res) {
         return Route(*r, hardened, req, res);
       });
+  server.set_expect_100_continue_handler(
+      [r](const httplib::Request& req, httplib::Response& res) {
+        return r->ExpectContinue(req, res);
+      });
 
   // The probe listener: /healthz and /metrics only, on workers of its own.
   std::unique_ptr<libexport::app::HardenedServer> health;

@@ -40,11 +40,19 @@ void Send(int fd, char type, std::string_view text) {
   setrlimit(RLIMIT_CORE, &no_core);  // a damaged store makes no core file
   int code = kExitFailure;
   try {
-    code = body([fd](std::string_view where) { Send(fd, kNote, where); });
+    code = body([&s, fd](std::string_view where) {
+      // What was found so far is out before the next step, which may crash.
+      s.out.flush();
+      Send(fd, kNote, where);
+    });
+    s.out.flush();
+    s.CheckOutput();  // a full stdout fails the command, as in the parent
   } catch (const Failure& e) {
     Send(fd, kFailure, e.message);
   } catch (const std::exception& e) {
     Send(fd, kFailure, e.what());
+  } catch (...) {
+    Send(fd, kFailure, "an unexpected exception in the check");
   }
   s.out.flush();
   s.err.flush();
@@ -82,7 +90,11 @@ IsolatedResult RunIsolated(Session& s,
   }
   close(fds[0]);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  pid_t waited;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (waited != pid) {
+    throw Failure{std::string("waitpid: ") + std::strerror(errno)};
   }
   IsolatedResult result;
   std::string failure;

@@ -110,13 +110,20 @@ class BodyFile {
     if (fd_ >= 0) ::close(fd_);
   }
 
-  // Makes `file` the body of `req` (Content-Length: its size). Throws
-  // Failure for a file that cannot be opened.
-  void Attach(const std::string& file, httplib::Request* req) {
+  // Makes regular file `file` the body of `req` (Content-Length: its
+  // size); false, and nothing changed, for another kind of file (a pipe,
+  // /dev/stdin: its size says nothing), which the caller reads whole.
+  // Throws Failure for a file that cannot be opened.
+  bool Attach(const std::string& file, httplib::Request* req) {
     fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd_ < 0 || ::fstat(fd_, &st) != 0) {
       throw Failure{FileError("cannot read", file, errno)};
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd_);
+      fd_ = -1;
+      return false;
     }
     req->content_length_ = static_cast<size_t>(st.st_size);
     req->content_provider_ = [this, file](size_t offset, size_t length,
@@ -134,6 +141,7 @@ class BodyFile {
       }
       return sink.write(buffer_.data(), static_cast<size_t>(n));
     };
+    return true;
   }
   // Why the body could not be read to its end; empty when it could.
   const std::string& error() const { return error_; }
@@ -195,10 +203,12 @@ int RunSignedRequest(Session& s, RequestFlags r, const RequestSpec& spec) {
       spec.method, r.tracker, key, http::TrackerPath(r.tracker, spec.route),
       QueryString(spec.query), spec.content_type);
   BodyFile body_file;
-  if (spec.body_file == "-") {
+  if (!spec.body_file.empty() &&
+      (spec.body_file == "-" || !body_file.Attach(spec.body_file, &req))) {
     req.body = s.ReadInput(spec.body_file);
-  } else if (!spec.body_file.empty()) {
-    body_file.Attach(spec.body_file, &req);
+  }
+  if (spec.body_required && req.body.empty() && req.content_length_ == 0) {
+    throw Failure{spec.body_file + " is empty; nothing was sent"};
   }
   for (const auto& [name, value] : spec.headers) req.set_header(name, value);
   if (spec.compressed && !HasHeader(spec, "Accept-Encoding")) {
@@ -261,6 +271,13 @@ int RunSignedRequest(Session& s, RequestFlags r, const RequestSpec& spec) {
     s.CheckOutput();  // a full stdout cancels the transfer
     s.err << "exportctl request: " << r.client.url << ": " << Describe(e)
           << "\n";
+    if (e == httplib::Error::Write && !spec.body_file.empty()) {
+      // exportd answers a body over its cap unread and closes.
+      s.err << "exportctl request: the server stopped reading the body of "
+            << spec.body_file
+            << "; if it is over the server's cap (exportd --max-bulk-bytes), "
+               "its access log shows a 413\n";
+    }
     return kExitUnreachable;
   }
   if (ok()) {

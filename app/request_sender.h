@@ -46,6 +46,9 @@ struct RequestSpec {
   // streamed from disk as it is sent. The shell sends it with curl
   // --data-binary @FILE (@- for stdin).
   std::string body_file;
+  // Refuse an empty body (Failure) before anything is sent: a restore of
+  // an empty file would delete every customization of the tracker.
+  bool body_required = false;
   // More headers, sent as given and not signed (Accept, Accept-Encoding).
   std::vector<std::pair<std::string, std::string>> headers;
   // Ask for zstd or gzip (Accept-Encoding: zstd, gzip unless `headers` has

@@ -218,7 +218,8 @@ Status Store::Import(std::string_view tracker_id, std::string_view document,
   internal::ValueArena arena;
   PendingList pending;
   const bool json = internal::ReadImportDocument(
-      document, options.format, *options.now, &arena, &pending, report);
+      document, options.format, *options.now, options.max_records, &arena,
+      &pending, report);
   const size_t invalid = report->error_count;
   if (options.max_records > 0 && report->records > options.max_records) {
     const size_t records = report->records;

@@ -52,12 +52,18 @@ namespace {
 // Encodes records into `out`, their values into `arena`.
 class Encoder {
  public:
-  Encoder(Timestamp now, bool json, ValueArena* arena, PendingList* out,
-          ImportReport* report)
-      : now_(now), json_(json), arena_(arena), out_(out), report_(report) {}
+  Encoder(Timestamp now, bool json, size_t max_records, ValueArena* arena,
+          PendingList* out, ImportReport* report)
+      : now_(now),
+        json_(json),
+        max_records_(max_records),
+        arena_(arena),
+        out_(out),
+        report_(report) {}
 
   void Text(std::string_view text, size_t number) {
     ++report_->records;
+    if (max_records_ > 0 && report_->records > max_records_) return;
     const Status st = EncodeCustomizationJson(text, now_, &scratch_);
     if (!st.ok()) {
       syntax_error_ |= st.message().starts_with("invalid JSON");
@@ -75,6 +81,7 @@ class Encoder {
   bool syntax_error_ = false;
   Timestamp now_;
   bool json_;
+  size_t max_records_;
   ValueArena* arena_;
   PendingList* out_;
   ImportReport* report_;
@@ -299,11 +306,11 @@ void EncodeNdjson(std::string_view doc, Encoder* encoder) {
 }  // namespace
 
 bool ReadImportDocument(std::string_view document, ImportFormat format,
-                        Timestamp now, ValueArena* arena, PendingList* pending,
-                        ImportReport* report) {
+                        Timestamp now, size_t max_records, ValueArena* arena,
+                        PendingList* pending, ImportReport* report) {
   if (format == ImportFormat::kAuto) format = DetectFormat(document);
   const bool json = format == ImportFormat::kJson;
-  Encoder encoder(now, json, arena, pending, report);
+  Encoder encoder(now, json, max_records, arena, pending, report);
   if (json) {
     EncodeJsonDocument(document, &encoder, pending, report);
   } else {

@@ -58,12 +58,14 @@ void AddImportError(ImportReport* report, RecordError error);
 
 // Reads `document` (format kAuto: detected from its first bytes) and encodes
 // every record with `now` for missing times, values into `arena`, into
-// `pending` sorted by id. Bad records and repeated ids go into `report`
-// (nothing else of it is touched). Returns whether the document was JSON.
-// Throws std::bad_alloc.
+// `pending` sorted by id. Bad records and repeated ids go into `report`,
+// and every record is counted in report->records (nothing else of it is
+// touched). Past `max_records` (0: no cap) records are only counted, not
+// encoded: the caller refuses the document. Returns whether the document
+// was JSON. Throws std::bad_alloc.
 bool ReadImportDocument(std::string_view document, ImportFormat format,
-                        Timestamp now, ValueArena* arena, PendingList* pending,
-                        ImportReport* report);
+                        Timestamp now, size_t max_records, ValueArena* arena,
+                        PendingList* pending, ImportReport* report);
 
 }  // namespace libexport::internal
 

@@ -265,6 +265,12 @@ TEST_CASE(
   CHECK(r->body.find("\"record\":1") != std::string::npos);
   CHECK(r->body.find("\"field\":\"pin_definitions[0].position\"") !=
         std::string::npos);
+  // An error of the document as a whole names no record.
+  auto no_results = s.Send("POST", "scopes/_bulk", "", R"({"x":1})", kJsonType);
+  REQUIRE(no_results);
+  CHECK(no_results->status == 422);
+  CHECK(no_results->body.find("\"record\"") == std::string::npos);
+  CHECK(no_results->body.find("\"field\":\"results\"") != std::string::npos);
   const std::string four = R"({"results":[)" + Rec(801) + "," + Rec(802) + "," +
                            Rec(803) + "," + Rec(804) + "]}";
   auto over = s.Send("POST", "scopes/_bulk", "", four, kJsonType);
@@ -280,13 +286,15 @@ TEST_CASE(
     "[http][bulk][spool]") {
   auto options = AllRoutes();
   options.spool_threshold_bytes = 64 << 10;
+  options.max_bulk_records = 10000;
   WriteServer s(options);
-  const std::string body = Lines(2000, 3000);
-  REQUIRE(body.size() > 2 * options.spool_threshold_bytes);
+  // Over 1 MiB: written to the spool file in more than one batch.
+  const std::string body = Lines(2000, 9500);
+  REQUIRE(body.size() > (1 << 20) + options.spool_threshold_bytes);
   auto r = s.Send("POST", "scopes/_bulk", "", body, kNdjsonType);
   REQUIRE(r);
   CHECK(r->status == 200);
-  CHECK(Total(s) == 1006);
+  CHECK(Total(s) == 7506);
   auto got =
       s.Send("GET", "scope/00000000-0000-4000-8000-000000000bb7", "", "", "");
   REQUIRE(got);

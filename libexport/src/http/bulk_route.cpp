@@ -59,28 +59,24 @@ Status SingleParam(
   return Status::Ok();
 }
 
-// The number in "line 12" (-> 12) or "results[3]" (-> 3); 0 when the
-// location is neither.
-size_t LocationNumber(std::string_view location) {
-  for (std::string_view head : {"line ", "results["}) {
-    if (location.substr(0, head.size()) != head) continue;
+// ,"line":12 for an NDJSON line (1-based), ,"record":3 for an element of
+// an export document's results (0-based); nothing for another location
+// (the document as a whole).
+void AppendLocation(std::string* out, std::string_view location) {
+  for (auto [head, member] : {std::pair{"line ", ",\"line\":"},
+                              std::pair{"results[", ",\"record\":"}}) {
+    const std::string_view h = head;
+    if (location.substr(0, h.size()) != h) continue;
     size_t n = 0;
-    for (char c : location.substr(head.size())) {
+    for (char c : location.substr(h.size())) {
       if (c == ']') break;
-      if (c < '0' || c > '9') return 0;
+      if (c < '0' || c > '9') return;
       n = n * 10 + static_cast<size_t>(c - '0');
     }
-    return n;
+    out->append(member);
+    out->append(std::to_string(n));
+    return;
   }
-  return 0;
-}
-
-// "line":12 for an NDJSON line (1-based), "record":3 for an element of an
-// export document's results (0-based).
-void AppendLocation(std::string* out, std::string_view location) {
-  const bool line = location.substr(0, 5) == "line ";
-  out->append(line ? "\"line\":" : "\"record\":");
-  out->append(std::to_string(LocationNumber(location)));
 }
 
 // ,"errors":[{"line":N,"field":"...","message":"..."}...],"error_count":N
@@ -90,10 +86,11 @@ std::string ErrorList(const libexport::ImportReport& report) {
   for (const libexport::RecordError& e : report.errors) {
     if (!first) out.push_back(',');
     first = false;
-    out.push_back('{');
-    AppendLocation(&out, e.location);
-    if (!e.field.empty()) out += ",\"field\":" + JsonQuote(e.field);
-    out += ",\"message\":" + JsonQuote(e.message) + "}";
+    std::string members;
+    AppendLocation(&members, e.location);
+    if (!e.field.empty()) members += ",\"field\":" + JsonQuote(e.field);
+    members += ",\"message\":" + JsonQuote(e.message);
+    out += "{" + members.substr(1) + "}";
   }
   out += "],\"error_count\":" + std::to_string(report.error_count);
   return out;
@@ -146,10 +143,13 @@ void ExportRoutes::Impl::HandleBulk(
   }
   options.max_records = options_.max_bulk_records;
   // Every conflicting id and every bad record fit in the report.
-  options.max_reported_errors = std::max(options_.max_bulk_records, size_t{1});
+  options.max_reported_errors = options_.max_bulk_records > 0
+                                    ? options_.max_bulk_records
+                                    : libexport::kMaxReportedErrors;
   libexport::ImportReport report;
   st = store_->Import(tracker_id, body, options, &report);
-  if (report.records > options_.max_bulk_records) {
+  if (!st.ok() && options_.max_bulk_records > 0 &&
+      report.records > options_.max_bulk_records) {
     Reply(req, res, route.name, tracker_id, 413,
           ErrorJson(413, "too_many_records",
                     "the body has " + std::to_string(report.records) +
@@ -192,7 +192,7 @@ void ExportRoutes::Impl::HandleBulk(
                  " more bad record(s))";
     }
     message += "; nothing was imported";
-    std::string members = ",";
+    std::string members;
     AppendLocation(&members, e.location);
     if (!e.field.empty()) members += ",\"field\":" + JsonQuote(e.field);
     members += ErrorList(report);
@@ -222,7 +222,7 @@ void ExportRoutes::Impl::HandleCatalogBulk(
   std::vector<std::string> identities;
   st = libexport::ParseCatalogLines(body, &identities);
   if (!st.ok()) {
-    std::string members = ",";
+    std::string members;
     AppendLocation(&members, st.field());
     Reply(req, res, route.name, tracker_id, 422,
           ErrorJsonWith(422, "invalid_record",
@@ -230,7 +230,8 @@ void ExportRoutes::Impl::HandleCatalogBulk(
           start);
     return;
   }
-  if (identities.size() > options_.max_bulk_records) {
+  if (options_.max_bulk_records > 0 &&
+      identities.size() > options_.max_bulk_records) {
     Reply(req, res, route.name, tracker_id, 413,
           ErrorJson(413, "too_many_records",
                     "the body has " + std::to_string(identities.size()) +

@@ -235,11 +235,8 @@ httplib::Server::HandlerResponse ExportRoutes::Impl::PreRoute(
         !AdmitNow(req, res, route, ToTimestamp(options_.clock()), start)) {
       return HR::Handled;
     }
-    // A plain body that says it is over the cap is refused unread (a
-    // client that sent Expect: 100-continue sends none of it).
-    if (route.takes_body && !req.has_header("Content-Encoding") &&
-        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr,
-                      10) > BodyCap(route)) {
+    // A plain body that says it is over the cap is refused unread.
+    if (route.takes_body && DeclaredOverCap(req, route)) {
       ReplyBodyTooLarge(req, res, route, start);
       return HR::Handled;
     }
@@ -260,6 +257,31 @@ void ExportRoutes::Impl::Dispatch(const httplib::Request& req,
   } else {
     HandleWrite(req, res, route, body, start);
   }
+}
+
+bool ExportRoutes::Impl::DeclaredOverCap(const httplib::Request& req,
+                                         const Route& route) const {
+  return !req.has_header("Content-Encoding") &&
+         std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr,
+                       10) > BodyCap(route);
+}
+
+int ExportRoutes::Impl::ExpectContinue(const httplib::Request& req,
+                                       httplib::Response& res) {
+  auto start = std::chrono::steady_clock::now();
+  Route route = MatchRoute(PathOf(req.target), req.method);
+  // PreRoute answers the rest; a body route is admitted here too, so that
+  // a refused request is refused before its client sends the body.
+  if (!route.matched || !route.takes_body) return 100;
+  if (!AdmitNow(req, res, route, ToTimestamp(options_.clock()), start)) {
+    res.set_header("Connection", "close");
+    return res.status;
+  }
+  if (DeclaredOverCap(req, route)) {
+    ReplyBodyTooLarge(req, res, route, start);
+    return res.status;
+  }
+  return 100;
 }
 
 void ExportRoutes::Impl::ReplyBodyTooLarge(
@@ -456,6 +478,11 @@ httplib::Server::HandlerResponse ExportRoutes::PreRoute(
   return impl_->PreRoute(req, res);
 }
 
+int ExportRoutes::ExpectContinue(const httplib::Request& req,
+                                 httplib::Response& res) {
+  return impl_->ExpectContinue(req, res);
+}
+
 std::string ExportRoutes::Impl::MetricsText() const {
   return metrics_.Text(active_streams_.load()) + StoreMetricsText(*store_) +
          ProcessMetricsText();
@@ -487,6 +514,10 @@ std::unique_ptr<ExportRoutes> MountExportRoutes(
     server.set_pre_routing_handler(
         [impl](const httplib::Request& req, httplib::Response& res) {
           return impl->PreRoute(req, res);
+        });
+    server.set_expect_100_continue_handler(
+        [impl](const httplib::Request& req, httplib::Response& res) {
+          return impl->ExpectContinue(req, res);
         });
   }
   // Only export requests that carry a body reach this route (the

@@ -53,11 +53,17 @@ class ExportRoutes::Impl {
     std::string id;           // /scope/{ID}: raw segment; may be invalid
     std::string_view allow;   // the methods the path takes ("POST")
     bool write = false;       // changes data: 403 when read-only
-    bool takes_body = false;  // read into memory under a cap (BodyCap)
+    bool takes_body = false;  // read under a cap (BodyCap), spooled if large
   };
   // `method` picks the name on /scope/{ID}. Unmatched for a group the
   // options do not serve.
   Route MatchRoute(std::string_view path, std::string_view method) const;
+  // The answer to Expect: 100-continue: 100, or the status of a request
+  // that admission or the body cap refuses (res then holds the reply), so
+  // that its client never sends the body.
+  int ExpectContinue(const httplib::Request& req, httplib::Response& res);
+  // Whether an identity body's Content-Length is over BodyCap(route).
+  bool DeclaredOverCap(const httplib::Request& req, const Route& route) const;
   // 413 payload_too_large for a body over BodyCap(route); the connection
   // is closed (the rest of the body is not read).
   void ReplyBodyTooLarge(const httplib::Request& req, httplib::Response& res,

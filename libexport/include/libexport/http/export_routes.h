@@ -142,8 +142,8 @@ struct ExportRoutesOptions {
   // 64 MiB. A restore of a large backup raises it (and max_bulk_records).
   size_t max_bulk_body_bytes = 64 << 20;
   // The most records of one bulk (NDJSON lines or the export document's
-  // results) or catalog bulk, else 413. Default: 5000, as the reference
-  // service.
+  // results) or catalog bulk, else 413. 0: no cap. Default: 5000, as the
+  // reference service.
   size_t max_bulk_records = 5000;
   // A request body over this many bytes is spooled to an unnamed, owner-only
   // temporary file in the store's directory and imported from a read-only
@@ -161,7 +161,10 @@ struct ExportRoutesOptions {
   // false, so a host's own routes keep working.
   bool not_found_for_other_paths = false;
 
-  // Install PreRoute as the server's pre-routing handler. Default: true.
+  // Install PreRoute as the server's pre-routing handler, and the routes'
+  // Expect: 100-continue handler (a bulk body that authentication or the
+  // byte cap refuses is answered before its client sends it). Default:
+  // true.
   bool install_pre_routing_handler = true;
 };
 
@@ -178,6 +181,13 @@ class ExportRoutes {
   // install_pre_routing_handler is false.
   httplib::Server::HandlerResponse PreRoute(const httplib::Request& req,
                                             httplib::Response& res);
+
+  // The answer to a request with Expect: 100-continue: 100, or the status
+  // of a body route's request that admission (401, 404, 403 ...) or the
+  // body cap (413) refuses, with `res` set, so that its client never sends
+  // the body. Install with server.set_expect_100_continue_handler when
+  // install_pre_routing_handler is false.
+  int ExpectContinue(const httplib::Request& req, httplib::Response& res);
 
   // The Prometheus text exposition of the counters (GET /metrics).
   std::string MetricsText() const;
