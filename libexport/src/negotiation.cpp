@@ -153,4 +153,8 @@ ContentCoding NegotiateCoding(
   return ContentCoding::kIdentity;
 }
 
+std::string MediaTypeOfContentType(std::string_view content_type) {
+  return Lower(Trim(content_type.substr(0, content_type.find(';'))));
+}
+
 }  // namespace libexport

@@ -155,42 +155,39 @@ TEST_CASE(
            "\r\n";
   };
 
-  SECTION("with Content-Length: answered 413 before any byte of it is read") {
+  // The whole answer to a request head sent alone (no byte of its body).
+  const auto answer_to_head = [&](const std::string& head, bool* closed) {
     int fd = Connect(d.port);
-    REQUIRE(SendAll(fd, request_head("Content-Length: 1073741824\r\n")));
-    bool closed = false;
+    REQUIRE(SendAll(fd, head));
     const std::string got =
-        ReadUntilClose(fd, std::chrono::seconds(10), &closed);
+        ReadUntilClose(fd, std::chrono::seconds(10), closed);
     close(fd);
+    return got;
+  };
+  bool closed = false;
+
+  SECTION("with Content-Length: answered 413 before any byte of it is read") {
+    const std::string got =
+        answer_to_head(request_head("Content-Length: 1073741824\r\n"), &closed);
     CHECK(closed);
     CHECK(StatusOf(got) == 413);
     CHECK(Has(got, "\"code\":\"payload_too_large\""));
   }
   SECTION("with Expect: 100-continue: 413 instead of 100 Continue") {
-    int fd = Connect(d.port);
-    REQUIRE(SendAll(fd, request_head("Expect: 100-continue\r\n"
-                                     "Content-Length: 1073741824\r\n")));
-    bool closed = false;
-    const std::string got =
-        ReadUntilClose(fd, std::chrono::seconds(10), &closed);
-    close(fd);
+    const std::string got = answer_to_head(
+        request_head("Expect: 100-continue\r\nContent-Length: 1073741824\r\n"),
+        &closed);
     CHECK(StatusOf(got) == 413);
     CHECK_FALSE(Has(got, "100 Continue"));
     CHECK(Has(got, "\"code\":\"payload_too_large\""));
   }
   SECTION("with Expect: 100-continue and a bad signature: 401, unsent") {
-    int fd = Connect(d.port);
-    std::string head = request_head(
-        "Expect: 100-continue\r\n"
-        "Content-Length: 1000\r\n");
+    std::string head =
+        request_head("Expect: 100-continue\r\nContent-Length: 1000\r\n");
     const size_t sig = head.find("Authorization: ApiAuth shop:");
     REQUIRE(sig != std::string::npos);
     head[sig + 28] = head[sig + 28] == 'A' ? 'B' : 'A';
-    REQUIRE(SendAll(fd, head));
-    bool closed = false;
-    const std::string got =
-        ReadUntilClose(fd, std::chrono::seconds(10), &closed);
-    close(fd);
+    const std::string got = answer_to_head(head, &closed);
     CHECK(StatusOf(got) == 401);
     CHECK_FALSE(Has(got, "100 Continue"));
   }

@@ -8,6 +8,7 @@
 #define LIBEXPORT_NEGOTIATION_H_
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,11 @@ std::optional<ExportFormat> NegotiateFormat(
 // 9110 12.5.3 lets a server send an uncoded response then.
 ContentCoding NegotiateCoding(
     const std::vector<std::string_view>& accept_encoding);
+
+// The media type of a Content-Type value, lower-cased, without its
+// parameters and spaces: "Application/JSON; charset=utf-8" ->
+// "application/json".
+std::string MediaTypeOfContentType(std::string_view content_type);
 
 }  // namespace libexport
 

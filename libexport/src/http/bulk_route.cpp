@@ -14,9 +14,8 @@
 //
 // The body was read under the route's byte cap (a gzip body decoded first)
 // by HandleWithBody: in memory, or spooled to a file and mapped.
-#include <algorithm>
-
 #include "error_json.h"
+#include "libexport/negotiation.h"
 #include "libexport/store.h"
 #include "routes_impl.h"
 
@@ -25,23 +24,6 @@ namespace libexport::http {
 using libexport::Status;
 
 namespace {
-
-// Whether a Content-Type names application/json (parameters, case and
-// spaces aside): the body is then an export document, not NDJSON.
-bool IsJsonContentType(std::string_view type) {
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
-    type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
-    type.remove_prefix(1);
-  constexpr std::string_view kJson = "application/json";
-  if (type.size() != kJson.size()) return false;
-  for (size_t i = 0; i < kJson.size(); ++i) {
-    const char c = type[i];
-    if ((c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) != kJson[i]) return false;
-  }
-  return true;
-}
 
 // The one value of parameter `name` (nullopt when absent); a repeat is
 // InvalidArgument.
@@ -114,9 +96,12 @@ void ExportRoutes::Impl::HandleBulk(
   Status st = SingleParam(ParseQuery(QueryOf(req.target)), "conflict_strategy",
                           &strategy);
   libexport::ImportOptions options;
-  options.format = IsJsonContentType(req.get_header_value("Content-Type"))
-                       ? libexport::ImportFormat::kJson
-                       : libexport::ImportFormat::kNdjson;
+  // application/json: an export document (a backup), else NDJSON.
+  options.format =
+      libexport::MediaTypeOfContentType(req.get_header_value("Content-Type")) ==
+              "application/json"
+          ? libexport::ImportFormat::kJson
+          : libexport::ImportFormat::kNdjson;
   options.now = now;
   options.actor = ActorOf(req, route);
   if (st.ok() && strategy) {

@@ -5,8 +5,9 @@
 // The spool file is created in the store's directory with O_TMPFILE (or,
 // where the file system lacks it, mkstemp and an immediate unlink): it has
 // no name, mode 0600, and disappears when the RequestBody is destroyed or
-// the process dies. Once the last byte is in, Finish maps it read-only and
-// view() points into the mapping.
+// the process dies (with the fallback, a crash between mkstemp and unlink
+// can leave a `.spool-XXXXXX` file behind). Once the last byte is in, Finish
+// maps it read-only and view() points into the mapping.
 //
 // Thread-safety: one request's, used by one thread.
 #ifndef LIBEXPORT_SRC_HTTP_REQUEST_BODY_H_
