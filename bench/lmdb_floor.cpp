@@ -1,7 +1,9 @@
 #include "lmdb_floor.h"
 
 #include <lmdb.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace libexport::bench {
@@ -51,7 +53,8 @@ std::string LmdbFloor::Open(const std::string& dir,
   return rc == 0 ? "" : fail("mdb_txn_commit", rc);
 }
 
-int64_t LmdbFloor::Walk(std::string* out) const {
+template <typename Visit>
+int64_t LmdbFloor::Each(Visit visit) const {
   MDB_txn* txn = nullptr;
   if (mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn) != 0) return -1;
   MDB_cursor* cursor = nullptr;
@@ -70,12 +73,43 @@ int64_t LmdbFloor::Walk(std::string* out) const {
   for (int rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE);
        rc == 0 && key.mv_size >= 4 && std::memcmp(key.mv_data, prefix, 4) == 0;
        rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
-    out->append(static_cast<const char*>(value.mv_data), value.mv_size);
+    if (!visit(static_cast<const char*>(value.mv_data), value.mv_size)) {
+      n = -1;
+      break;
+    }
     ++n;
   }
   mdb_cursor_close(cursor);
   mdb_txn_abort(txn);
   return n;
+}
+
+int64_t LmdbFloor::Walk(std::string* out) const {
+  return Each([out](const char* data, size_t size) {
+    out->append(data, size);
+    return true;
+  });
+}
+
+int64_t LmdbFloor::WalkTo(int fd, size_t buffer_bytes) const {
+  std::string buffer;
+  buffer.reserve(buffer_bytes);
+  auto flush = [fd, &buffer] {
+    size_t done = 0;
+    while (done < buffer.size()) {
+      ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += static_cast<size_t>(n);
+    }
+    buffer.clear();
+    return true;
+  };
+  int64_t n = Each([&](const char* data, size_t size) {
+    buffer.append(data, size);
+    return buffer.size() < buffer_bytes || flush();
+  });
+  return n >= 0 && flush() ? n : -1;
 }
 
 }  // namespace libexport::bench

@@ -5,6 +5,7 @@
 #ifndef LIBEXPORT_BENCH_LMDB_FLOOR_H_
 #define LIBEXPORT_BENCH_LMDB_FLOOR_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -27,7 +28,15 @@ class LmdbFloor {
   // of records, or -1 on an LMDB error.
   int64_t Walk(std::string* out) const;
 
+  // The same walk written to `fd` (a whole-process floor: bench/floor_main.cpp)
+  // through a buffer flushed every `buffer_bytes`; returns the number of
+  // records, or -1 on an LMDB or write error.
+  int64_t WalkTo(int fd, size_t buffer_bytes) const;
+
  private:
+  template <typename Visit>
+  int64_t Each(Visit visit) const;
+
   MDB_env* env_ = nullptr;
   unsigned records_dbi_ = 0;
   uint32_t tracker_number_ = 0;
