@@ -2,7 +2,8 @@
 # Whole-process export against the LMDB floor (issue 15): `exportctl export`
 # of a seeded tracker, without and with both prunings, against
 # libexport_floor (bench/floor_main.cpp: every stored value of the tracker
-# copied to stdout, nothing else), both writing to /dev/null. The cases run
+# copied to stdout, nothing else; floor_verify: the same walk checking each
+# value's checksum as the export does), all writing to /dev/null. The cases run
 # in turn, ROUNDS rounds, and each reports the median of its CPU time
 # (user + system, which the neighbours of a shared machine do not inflate)
 # and of its wall time. Prints a Markdown table.
@@ -32,10 +33,11 @@ trap 'rm -rf "$tmp"' EXIT
 now=2026-11-29T00:00:00Z
 declare -A cmd=(
   [floor]="$floor $tmp/store bench"
+  [floor_verify]="$floor --verify $tmp/store bench"
   [export]="$exportctl --store $tmp/store export bench --now $now"
   [export_both]="$exportctl --store $tmp/store export bench --now $now --remove-expired-pins --remove-nonexisting-item-pins"
 )
-cases=(floor export export_both)
+cases=(floor floor_verify export export_both)
 # Warm the page cache once per case, and check that each one wrote something.
 for c in "${cases[@]}"; do
   bytes=$(${cmd[$c]} 2>/dev/null | wc -c)
@@ -48,7 +50,7 @@ for ((r = 0; r < rounds; r++)); do
   for c in "${cases[@]}"; do
     t=$( { time ${cmd[$c]} >/dev/null 2>/dev/null; } 2>&1 )
     read -r user sys wall <<<"$t"
-    echo "$c $(echo "$user + $sys" | bc -l) $wall" >>"$tmp/runs"
+    awk -v c="$c" -v u="$user" -v s="$sys" -v w="$wall" 'BEGIN { print c, u + s, w }' >>"$tmp/runs"
   done
 done
 median() {  # case column
@@ -66,5 +68,6 @@ for c in "${cases[@]}"; do
   mc=$(median "$c" 2)
   mw=$(median "$c" 3)
   printf '| %s | %.3f | %.3f | %.2fx | %.2fx |\n' "$c" "$mc" "$mw" \
-    "$(echo "$mc / $fc" | bc -l)" "$(echo "$mw / $fw" | bc -l)"
+    "$(awk -v a="$mc" -v b="$fc" 'BEGIN { print a / b }')" \
+    "$(awk -v a="$mw" -v b="$fw" 'BEGIN { print a / b }')"
 done

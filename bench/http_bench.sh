@@ -146,7 +146,7 @@ start=$(date +%s.%N)
 for _ in $(seq $n); do
   signed_curl "${query[large]}" /dev/null
 done
-secs=$(echo "$(date +%s.%N) - $start" | bc -l)
+secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 rss_peak=$(rss_kib $pid_d VmHWM)
 rss_after=$(rss_kib $pid_d VmRSS)
 

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "record.h"  // Checksum64, kRecordTrailerSize
+
 namespace libexport::bench {
 
 LmdbFloor::~LmdbFloor() {
@@ -91,7 +93,7 @@ int64_t LmdbFloor::Walk(std::string* out) const {
   });
 }
 
-int64_t LmdbFloor::WalkTo(int fd, size_t buffer_bytes) const {
+int64_t LmdbFloor::WalkTo(int fd, size_t buffer_bytes, bool verify) const {
   std::string buffer;
   buffer.reserve(buffer_bytes);
   auto flush = [fd, &buffer] {
@@ -106,6 +108,13 @@ int64_t LmdbFloor::WalkTo(int fd, size_t buffer_bytes) const {
     return true;
   };
   int64_t n = Each([&](const char* data, size_t size) {
+    if (verify) {
+      if (size < internal::kRecordTrailerSize) return false;
+      const size_t summed = size - sizeof(uint64_t);
+      uint64_t sum;
+      std::memcpy(&sum, data + summed, sizeof sum);
+      if (internal::Checksum64({data, summed}) != sum) return false;
+    }
     buffer.append(data, size);
     return buffer.size() < buffer_bytes || flush();
   });

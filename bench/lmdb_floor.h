@@ -29,9 +29,11 @@ class LmdbFloor {
   int64_t Walk(std::string* out) const;
 
   // The same walk written to `fd` (a whole-process floor: bench/floor_main.cpp)
-  // through a buffer flushed every `buffer_bytes`; returns the number of
-  // records, or -1 on an LMDB or write error.
-  int64_t WalkTo(int fd, size_t buffer_bytes) const;
+  // through a buffer flushed every `buffer_bytes`; with `verify`, each value's
+  // XXH3 checksum is also checked as every export does (docs/store_format.md,
+  // "Checksum"), which prices that check alone. Returns the number of
+  // records, or -1 on an LMDB or write error or a value failing its checksum.
+  int64_t WalkTo(int fd, size_t buffer_bytes, bool verify) const;
 
  private:
   template <typename Visit>
