@@ -139,9 +139,10 @@ TEST_CASE(
     CHECK(with_table.find("\"pin_identity\":\"missing-") == std::string::npos);
     CHECK(with_table.find(Identity(399 * 7, 16)) != std::string::npos);
   }
-  // 0: never a table; 70,000 bytes: room for the slots (65,536) but not for
-  // the identities, so the build stops half way.
-  for (uint64_t budget : {uint64_t{0}, uint64_t{70'000}}) {
+  // 0: never a table; 70,000 bytes: less than the slots (8,192 x 16 bytes),
+  // refused before the build; 150,000: room for the slots but not for the
+  // first block of identities, so the build stops at its first identity.
+  for (uint64_t budget : {uint64_t{0}, uint64_t{70'000}, uint64_t{150'000}}) {
     INFO("budget " << budget);
     StoreOptions options;
     options.catalog_memory_budget = budget;
@@ -152,6 +153,51 @@ TEST_CASE(
     CHECK(stats.catalog_table_bytes == 0);
     CHECK(stats.pins_pruned_missing == 400);
   }
+}
+
+TEST_CASE(
+    "exports of a catalog whose table passes the budget on its own do not "
+    "build that table again and again",
+    "[catalog][memory]") {
+  // 300,000 identities: 2^20 slots of 16 bytes (16 MiB), then blocks of
+  // 1 MiB; the budget has room for the slots, not for the first block.
+  const size_t items = 300'000;
+  const size_t records = 20'000;  // enough records to ask for a table
+  TempDir dir;
+  const std::string path = dir.Sub("store");
+  DigestSink expected;
+  {
+    StoreOptions options;
+    options.sync = false;
+    options.catalog_memory_budget = 0;  // B-tree lookups: the reference
+    auto s = Store::Open(path, options);
+    REQUIRE_OK(s);
+    Fill(*s.value(), items, 8, records, 15);
+    REQUIRE_OK(s.value()->Export(Pruning(), expected, nullptr));
+  }
+  StoreOptions options;
+  options.catalog_memory_budget = (uint64_t{16} << 20) + (512 << 10);
+  auto s = Store::Open(path, options);
+  REQUIRE_OK(s);
+  ExportStats first;
+  DigestSink sink;
+  REQUIRE_OK(s.value()->Export(Pruning(), sink, &first));
+  CHECK(first.catalog_table_bytes == 0);
+  CHECK(first.pins_pruned_missing == records);
+  CHECK(sink.hash == expected.hash);
+
+  // Before, each of these zero-filled 16 MiB of slots and freed them.
+  HeapPeak heap;
+  for (int i = 0; i < 2; ++i) {
+    ExportStats stats;
+    DigestSink again;
+    REQUIRE_OK(s.value()->Export(Pruning(), again, &stats));
+    CHECK(stats.catalog_table_bytes == 0);
+    CHECK(again.hash == expected.hash);
+  }
+  const long growth_kb = heap.GrowthKb();
+  INFO("heap growth " << growth_kb << " KiB");
+  CHECK(growth_kb < 8 * 1024);
 }
 
 TEST_CASE(

@@ -26,12 +26,18 @@ bool CatalogMemory::Reserve(uint64_t n, uint64_t limit) {
 
 Result<std::shared_ptr<const CatalogTable>> CatalogTable::Build(
     MDB_txn* txn, MDB_dbi dbi, uint32_t tracker, uint64_t items,
-    const std::shared_ptr<CatalogMemory>& memory, uint64_t budget_bytes) {
+    const std::shared_ptr<CatalogMemory>& memory, uint64_t budget_bytes,
+    bool* never_fits) {
+  *never_fits = false;
   std::unique_ptr<CatalogTable> t(new CatalogTable(memory));
   int bits = 4;
   while ((uint64_t{1} << bits) < items * 2 + 2) ++bits;
-  if (bits > 40) return std::shared_ptr<const CatalogTable>();
   const uint64_t slots_bytes = (uint64_t{1} << bits) * sizeof(Entry);
+  // Every identity takes at least one byte of a block.
+  if (bits > 40 || slots_bytes + items > budget_bytes) {
+    *never_fits = true;
+    return std::shared_ptr<const CatalogTable>();
+  }
   if (!memory->Reserve(slots_bytes, budget_bytes)) {
     return std::shared_ptr<const CatalogTable>();
   }
@@ -53,7 +59,10 @@ Result<std::shared_ptr<const CatalogTable>> CatalogTable::Build(
         });
         return added == Added::kYes;
       }));
-  if (added != Added::kYes) return std::shared_ptr<const CatalogTable>();
+  if (added != Added::kYes) {
+    *never_fits = added == Added::kOverBudget && t->over_budget_alone_;
+    return std::shared_ptr<const CatalogTable>();
+  }
   return std::shared_ptr<const CatalogTable>(std::move(t));
 }
 
@@ -73,7 +82,10 @@ CatalogTable::Added CatalogTable::Insert(uint64_t hash,
     if (blocks_.size() >= (uint64_t{1} << (32 - kBlockBits)) - 1) {
       return Added::kOverBudget;
     }
-    if (!memory_->Reserve(want, budget)) return Added::kOverBudget;
+    if (!memory_->Reserve(want, budget)) {
+      over_budget_alone_ = bytes_ + want > budget;
+      return Added::kOverBudget;
+    }
     bytes_ += want;
     blocks_.emplace_back(new char[want]);
     block_capacity_ = static_cast<uint32_t>(want);
@@ -136,15 +148,16 @@ Result<std::shared_ptr<const CatalogTable>> CatalogCache::Get(
     }
   }
   Result<Table> built = Table();
+  bool never_fits = false;
   try {
     built = CatalogTable::Build(txn, dbi, e.number, e.catalog_items, memory_,
-                                budget_bytes);
+                                budget_bytes, &never_fits);
   } catch (...) {
     built = CurrentExceptionStatus();
   }
   Table made = built.ok() ? built.value() : nullptr;
   promise->set_value(made);
-  if (made == nullptr) {
+  if (made == nullptr && !(built.ok() && never_fits)) {
     // Not kept: a later export tries again (the budget may be free then).
     std::lock_guard<std::mutex> lock(mu_);
     std::erase_if(cached_, [&](const auto& c) {

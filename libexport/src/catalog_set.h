@@ -45,10 +45,15 @@ class CatalogTable {
  public:
   // Reads the tracker's catalog in `txn`, in key order. nullptr (and OK)
   // when the table would take more than `memory` leaves below
-  // `budget_bytes`, or the stored item count `items` was off.
+  // `budget_bytes`, or the stored item count `items` was off; then
+  // `*never_fits` says whether the table alone passes `budget_bytes`, so
+  // that no later build of the same catalog can succeed either. A catalog
+  // whose slots and one byte per identity already pass the budget is
+  // refused before anything is allocated.
   static Result<std::shared_ptr<const CatalogTable>> Build(
       MDB_txn* txn, MDB_dbi dbi, uint32_t tracker, uint64_t items,
-      const std::shared_ptr<CatalogMemory>& memory, uint64_t budget_bytes);
+      const std::shared_ptr<CatalogMemory>& memory, uint64_t budget_bytes,
+      bool* never_fits);
   ~CatalogTable() { memory_->Release(bytes_); }
   CatalogTable(const CatalogTable&) = delete;
   CatalogTable& operator=(const CatalogTable&) = delete;
@@ -90,6 +95,7 @@ class CatalogTable {
   size_t used_ = 0;
   size_t mask_ = 0;
   int shift_ = 64;
+  bool over_budget_alone_ = false;  // a refused block passed the budget alone
 };
 
 // The shared tables of one Store: at most kMaxTables, keyed by tracker
@@ -98,7 +104,10 @@ class CatalogTable {
 // that snapshot's catalog; an export of a newer version builds a new one
 // (and drops the tracker's older ones from the cache) while running exports
 // keep theirs. One export builds a version, the others of the same version
-// wait for it. Thread-safe.
+// wait for it. A version whose table alone passes the budget is remembered
+// as such (an entry without a table), so its later exports do not build
+// and throw away the same table again; one that only failed for want of
+// the memory other tables held is tried again. Thread-safe.
 class CatalogCache {
  public:
   static constexpr size_t kMaxTables = 4;
