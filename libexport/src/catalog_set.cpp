@@ -46,6 +46,22 @@ Result<std::shared_ptr<const CatalogTable>> CatalogTable::Build(
   t->mask_ = t->table_.size() - 1;
   t->shift_ = 64 - bits;
   Added added = Added::kYes;
+  // The slots are written at random: each identity waits in a ring of
+  // kAhead, its slot prefetched, so that many slot misses overlap instead
+  // of one after another. (The identities are views into the map, valid
+  // for `txn`.)
+  constexpr size_t kAhead = 16;
+  std::pair<uint64_t, std::string_view> ring[kAhead];
+  size_t pending = 0;
+  auto insert = [&](uint64_t hash, std::string_view identity) {
+    __builtin_prefetch(&t->table_[t->Slot(hash)], 1);
+    auto& next = ring[pending % kAhead];
+    if (pending >= kAhead)
+      added = t->Insert(next.first, next.second, budget_bytes);
+    next = {hash, identity};
+    ++pending;
+    return added == Added::kYes;
+  };
   const auto prefix = TrackerPrefix(tracker);
   LIBEXPORT_RETURN_IF_ERROR(ForEachWithPrefix(
       txn, dbi, PrefixView(prefix),
@@ -54,11 +70,15 @@ Result<std::shared_ptr<const CatalogTable>> CatalogTable::Build(
         const uint64_t hash = LoadBE64(key.data() + kTrackerPrefixSize);
         // Normally one identity per key; more share a hash.
         ForEachIdentity(list, [&](std::string_view identity) {
-          added = t->Insert(hash, identity, budget_bytes);
-          return added == Added::kYes;
+          return insert(hash, identity);
         });
         return added == Added::kYes;
       }));
+  for (size_t i = pending > kAhead ? pending - kAhead : 0;
+       i < pending && added == Added::kYes; ++i) {
+    added = t->Insert(ring[i % kAhead].first, ring[i % kAhead].second,
+                      budget_bytes);
+  }
   if (added != Added::kYes) {
     *never_fits = added == Added::kOverBudget && t->over_budget_alone_;
     return std::shared_ptr<const CatalogTable>();
