@@ -29,27 +29,27 @@ std::string Pinning(size_t n, const std::string& present) {
          std::to_string(n) + R"("}]})";
 }
 
-// Tracker "shop": a catalog of `items` identities of `size` bytes and
+// Tracker `tracker`: a catalog of `items` identities of `size` bytes and
 // `records` customizations, record r pinning identity r * stride.
 void Fill(Store& store, size_t items, size_t size, size_t records,
-          size_t stride) {
-  REQUIRE_OK(store.AddTracker("shop"));
+          size_t stride, const std::string& tracker = "shop") {
+  REQUIRE_OK(store.AddTracker(tracker));
   for (size_t begin = 0; begin < items; begin += 10'000) {
     std::vector<std::string> batch;
     for (size_t i = begin; i < std::min(items, begin + 10'000); ++i) {
       batch.push_back(Identity(i, size));
     }
-    REQUIRE_OK(store.AddCatalogItems("shop", batch));
+    REQUIRE_OK(store.AddCatalogItems(tracker, batch));
   }
   std::string doc;
   for (size_t r = 0; r < records; ++r) {
     doc += Pinning(r, Identity(r * stride, size)) + "\n";
   }
-  MustImport(store, "shop", doc);
+  MustImport(store, tracker, doc);
 }
 
-ExportQuery Pruning() {
-  ExportQuery q = Query("shop");
+ExportQuery Pruning(const std::string& tracker = "shop") {
+  ExportQuery q = Query(tracker);
   q.remove_nonexisting_item_pins = true;
   return q;
 }
@@ -141,7 +141,7 @@ TEST_CASE(
   }
   // 0: never a table; 70,000 bytes: less than the slots (8,192 x 16 bytes),
   // refused before the build; 150,000: room for the slots but not for the
-  // first block of identities, so the build stops at its first identity.
+  // first 1 MiB block of identities, so the build stops there.
   for (uint64_t budget : {uint64_t{0}, uint64_t{70'000}, uint64_t{150'000}}) {
     INFO("budget " << budget);
     StoreOptions options;
@@ -175,6 +175,15 @@ TEST_CASE(
     Fill(*s.value(), items, 8, records, 15);
     REQUIRE_OK(s.value()->Export(Pruning(), expected, nullptr));
   }
+  {  // With room for it, this export does build and use a table.
+    auto s = Store::Open(path);
+    REQUIRE_OK(s);
+    ExportStats stats;
+    DigestSink sink;
+    REQUIRE_OK(s.value()->Export(Pruning(), sink, &stats));
+    CHECK(stats.catalog_table_bytes > (uint64_t{16} << 20));
+    CHECK(sink.hash == expected.hash);
+  }
   StoreOptions options;
   options.catalog_memory_budget = (uint64_t{16} << 20) + (512 << 10);
   auto s = Store::Open(path, options);
@@ -198,6 +207,34 @@ TEST_CASE(
   const long growth_kb = heap.GrowthKb();
   INFO("heap growth " << growth_kb << " KiB");
   CHECK(growth_kb < 8 * 1024);
+}
+
+TEST_CASE(
+    "a catalog table that did not fit only because another table held the "
+    "budget is built once that table is gone",
+    "[catalog][memory]") {
+  // "a" and "b": tables of 131,072 bytes of slots and a 1 MiB block each,
+  // one of which fits in 2,000,000 bytes; "c".."e": tables of a few KiB.
+  StoreOptions options;
+  options.sync = false;
+  options.catalog_memory_budget = 2'000'000;
+  TestStore s(options);
+  Fill(*s, 4'000, 16, 400, 7, "a");
+  Fill(*s, 4'000, 16, 400, 7, "b");
+  for (const char* t : {"c", "d", "e"}) Fill(*s, 8, 8, 1, 1, t);
+  auto table_bytes = [&](const std::string& tracker) {
+    ExportStats stats;
+    DigestSink sink;
+    REQUIRE_OK(s->Export(Pruning(tracker), sink, &stats));
+    CHECK(stats.pins_pruned_missing > 0);
+    return stats.catalog_table_bytes;
+  };
+  CHECK(table_bytes("a") > 1'000'000);
+  CHECK(table_bytes("b") == 0);  // "a" holds the budget
+  for (const char* t : {"c", "d", "e"}) CHECK(table_bytes(t) > 0);
+  // The cache holds 4 tables: b's own makes it drop the least recently
+  // used, a's, and then b's fits.
+  CHECK(table_bytes("b") > 1'000'000);
 }
 
 TEST_CASE(

@@ -30,11 +30,13 @@ Result<std::shared_ptr<const CatalogTable>> CatalogTable::Build(
     bool* never_fits) {
   *never_fits = false;
   std::unique_ptr<CatalogTable> t(new CatalogTable(memory));
+  // Past 2^39 items the slots alone would take 16 TiB (a garbled count).
+  constexpr uint64_t kMaxItems = uint64_t{1} << 39;
   int bits = 4;
-  while ((uint64_t{1} << bits) < items * 2 + 2) ++bits;
+  while (items < kMaxItems && (uint64_t{1} << bits) < items * 2 + 2) ++bits;
   const uint64_t slots_bytes = (uint64_t{1} << bits) * sizeof(Entry);
   // Every identity takes at least one byte of a block.
-  if (bits > 40 || slots_bytes + items > budget_bytes) {
+  if (items >= kMaxItems || slots_bytes + items > budget_bytes) {
     *never_fits = true;
     return std::shared_ptr<const CatalogTable>();
   }
