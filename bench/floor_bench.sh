@@ -40,7 +40,8 @@ declare -A cmd=(
 cases=(floor floor_verify export export_both)
 # Warm the page cache once per case, and check that each one wrote something.
 for c in "${cases[@]}"; do
-  bytes=$(${cmd[$c]} 2>/dev/null | wc -c)
+  bytes=$(${cmd[$c]} 2>"$tmp/err" | wc -c) || {
+    echo "floor_bench: $c failed: $(cat "$tmp/err")" >&2; exit 1; }
   [[ $bytes -gt 0 ]] || { echo "floor_bench: $c wrote nothing" >&2; exit 1; }
   echo "$c: $bytes bytes" >&2
 done

@@ -53,18 +53,22 @@ pruned="remove_expired_pins=true&remove_nonexisting_item_pins=true"
 
 signed_curl() {  # QUERY OUTFILE: prints the body's size; fails on a non-200
   curl -s -f -X POST -H "Content-Type: $ctype" -H "Date: $date_h" \
-    -H "Authorization: $auth" -o "$2" -w '%{size_download}\n' \
+    -H "Authorization: $auth" -o "$2" -w '%{size_download}\n' --max-time 900 \
     "http://127.0.0.1:$port_d$path?$1"
 }
 
-# sample PID FILE: the peak RssAnon and RssFile (kB) until killed.
+rss_now() {  # PID: "RssAnon RssFile" in kB
+  awk '/^RssAnon:/{a=$2} /^RssFile:/{f=$2} END{print a, f}' "/proc/$1/status"
+}
+# sample PID FILE: rewrites FILE with the peak RssAnon and RssFile (kB) seen
+# so far, every 0.1 s, until killed.
 sample() {
   local a f pa=0 pf=0
-  trap 'echo "$pa $pf" >"$2"; exit 0' TERM
   while :; do
-    read -r a f < <(awk '/^RssAnon:/{a=$2} /^RssFile:/{f=$2} END{print a, f}' "/proc/$1/status")
+    read -r a f < <(rss_now "$1")
     [ "$a" -gt "$pa" ] && pa=$a
     [ "$f" -gt "$pf" ] && pf=$f
+    echo "$pa $pf" >"$2.new" && mv "$2.new" "$2"
     sleep 0.1
   done
 }
@@ -72,7 +76,8 @@ sample() {
 declare -A wall anon file bytes
 # phase NAME CLIENTS QUERY: CLIENTS exports at once, sampled.
 phase() {
-  local name=$1 n=$2 query=$3 i s t c=()
+  local name=$1 n=$2 query=$3 i s t c=() a f pa pf
+  rm -f "$tmp/peak"
   sample "$pid_d" "$tmp/peak" &
   s=$!
   t=$(now_s)
@@ -82,8 +87,13 @@ phase() {
   done
   wait "${c[@]}"
   wall[$name]=$(elapsed "$t")
-  kill -TERM $s && wait $s || true
-  read -r anon[$name] file[$name] <"$tmp/peak"
+  kill $s && wait $s 2>/dev/null || true
+  # The last sample may be older than the phase's end: one more, now.
+  read -r a f < <(rss_now "$pid_d")
+  pa=0 pf=0
+  [ -f "$tmp/peak" ] && read -r pa pf <"$tmp/peak"
+  anon[$name]=$((a > pa ? a : pa))
+  file[$name]=$((f > pf ? f : pf))
   bytes[$name]=$(sort -u "$tmp"/size.* | paste -sd' ')
   rm -f "$tmp"/size.*
   [ "$(wc -w <<<"${bytes[$name]}")" = 1 ] || {
@@ -91,30 +101,31 @@ phase() {
 }
 
 # A target identity of the store, for the point export.
-taskset -c $cpu_server "$exportd" --store "$tmp/store" --listen 127.0.0.1:$port_d \
-  --max-clock-skew 3600 --no-access-log >"$tmp/exportd.log" 2>&1 &
-pid_d=$!
-wait_for_url "http://127.0.0.1:$port_d/healthz"
+start_exportd() {  # extra exportd flags; sets pid_d
+  taskset -c $cpu_server "$exportd" --store "$tmp/store" --listen 127.0.0.1:$port_d \
+    --threads 64 --max-clock-skew 3600 --no-access-log "$@" >"$tmp/exportd.log" 2>&1 &
+  pid_d=$!
+  pids+=($pid_d)
+  wait_for_url "http://127.0.0.1:$port_d/healthz" &&
+    curl -s -f -o /dev/null "http://127.0.0.1:$port_d/healthz" || {
+    echo "scale_bench: exportd did not start:" >&2; cat "$tmp/exportd.log" >&2; exit 1; }
+}
+start_exportd
 signed_curl "model=basket&tag=sale" "$tmp/medium.json" >/dev/null
 kill "$pid_d" && wait "$pid_d" 2>/dev/null || true
-identity=$(grep -m1 -o '"target_identity":"[^"]*"' "$tmp/medium.json" | cut -d'"' -f4)
+identity=$(grep -m1 -o '"target_identity":"[^"]*"' "$tmp/medium.json" | cut -d'"' -f4 || true)
 rm -f "$tmp/medium.json"
 [ -n "$identity" ] || { echo "scale_bench: no target_identity in the store" >&2; exit 1; }
 budgets=(536870912 4294967296)
 for b in "${budgets[@]}"; do
   echo "== exportd, catalog memory budget $b" >&2
-  taskset -c $cpu_server "$exportd" --store "$tmp/store" --listen 127.0.0.1:$port_d \
-    --threads 64 --max-clock-skew 3600 --no-access-log --catalog-memory-budget "$b" \
-    >"$tmp/exportd.log" 2>&1 &
-  pid_d=$!
-  pids+=($pid_d)
-  wait_for_url "http://127.0.0.1:$port_d/healthz"
-  read -r anon[$b/idle] file[$b/idle] < <(awk '/^RssAnon:/{a=$2} /^RssFile:/{f=$2} END{print a, f}' "/proc/$pid_d/status")
+  start_exportd --catalog-memory-budget "$b"
+  read -r anon[$b/idle] file[$b/idle] < <(rss_now "$pid_d")
   phase "$b/1" 1 "$pruned"
   phase "$b/$clients" "$clients" "$pruned"
   [ "${bytes[$b/1]}" = "${bytes[$b/$clients]}" ] || {
     echo "scale_bench: $clients concurrent exports differ from one" >&2; exit 1; }
-  phase "$b/point" 1 "target_identity=${identity//\//%2F}&$pruned"
+  phase "$b/point" 1 "target_identity=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$identity")&$pruned"
   kill "$pid_d"
   wait "$pid_d" 2>/dev/null || true
 done
