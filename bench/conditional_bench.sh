@@ -53,9 +53,7 @@ declare -A auth etag
 mkdir -p "$tmp/www"
 for t in small large; do
   path="/v1/recommender/pin/$t/scopes/export"
-  sig=$(printf 'POST\n%s\n%s\n%s' "$ctype" "$date_h" "$path" |
-    openssl dgst -sha256 -hmac "${key[$t]}" -binary | base64)
-  auth[$t]="ApiAuth $t:$sig"
+  auth[$t]=$(api_auth "$t" "${key[$t]}" "$path")
   etag[$t]=$(curl -s -f -X POST -H "Content-Type: $ctype" -H "Date: $date_h" \
     -H "Authorization: ${auth[$t]}" -D - -o "$tmp/www/$t.json" \
     "http://127.0.0.1:$port_d$path?$query" | tr -d '\r' | sed -n 's/^etag: //Ip')

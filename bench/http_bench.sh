@@ -39,9 +39,7 @@ pids+=($pid_d)
 path="/v1/recommender/pin/$tracker/scopes/export"
 ctype="application/json"
 date_h=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
-sig=$(printf 'POST\n%s\n%s\n%s' "$ctype" "$date_h" "$path" |
-  openssl dgst -sha256 -hmac "$key" -binary | base64)
-auth="ApiAuth $tracker:$sig"
+auth=$(api_auth "$tracker" "$key" "$path")
 wait_for_url "http://127.0.0.1:$port_d/"
 
 signed_curl() {  # QUERY OUTFILE

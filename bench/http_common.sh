@@ -30,6 +30,15 @@ http_bench_cleanup() {
   rm -rf "$tmp"
 }
 
+# api_auth TRACKER KEY PATH: the Authorization value of a signed POST to
+# PATH with Content-Type $ctype and Date $date_h (docs/http_api.md).
+api_auth() {
+  local sig
+  sig=$(printf 'POST\n%s\n%s\n%s' "$ctype" "$date_h" "$3" |
+    openssl dgst -sha256 -hmac "$2" -binary | base64)
+  echo "ApiAuth $1:$sig"
+}
+
 # wait_for_url URL: until it answers (10 s at most).
 wait_for_url() {
   local _

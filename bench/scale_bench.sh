@@ -46,9 +46,7 @@ store_bytes=$(du -sb "$tmp/store" | cut -f1)
 path="/v1/recommender/pin/$tracker/scopes/export"
 ctype="application/json"
 date_h=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
-sig=$(printf 'POST\n%s\n%s\n%s' "$ctype" "$date_h" "$path" |
-  openssl dgst -sha256 -hmac "$key" -binary | base64)
-auth="ApiAuth $tracker:$sig"
+auth=$(api_auth "$tracker" "$key" "$path")
 pruned="remove_expired_pins=true&remove_nonexisting_item_pins=true"
 
 signed_curl() {  # QUERY OUTFILE: prints the body's size; fails on a non-200
