@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "record.h"  // Checksum64, kRecordTrailerSize
+#include "record.h"  // RecordChecksumOk, kRecordTrailerSize
 
 namespace libexport::bench {
 
@@ -108,12 +108,9 @@ int64_t LmdbFloor::WalkTo(int fd, size_t buffer_bytes, bool verify) const {
     return true;
   };
   int64_t n = Each([&](const char* data, size_t size) {
-    if (verify) {
-      if (size < internal::kRecordTrailerSize) return false;
-      const size_t summed = size - sizeof(uint64_t);
-      uint64_t sum;
-      std::memcpy(&sum, data + summed, sizeof sum);
-      if (internal::Checksum64({data, summed}) != sum) return false;
+    if (verify && (size < internal::kRecordTrailerSize ||
+                   !internal::RecordChecksumOk({data, size}))) {
+      return false;
     }
     buffer.append(data, size);
     return buffer.size() < buffer_bytes || flush();

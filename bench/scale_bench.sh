@@ -98,7 +98,6 @@ phase() {
     echo "scale_bench: $name: the answers differ or failed: ${bytes[$name]}" >&2; exit 1; }
 }
 
-# A target identity of the store, for the point export.
 start_exportd() {  # extra exportd flags; sets pid_d
   taskset -c $cpu_server "$exportd" --store "$tmp/store" --listen 127.0.0.1:$port_d \
     --threads 64 --max-clock-skew 3600 --no-access-log "$@" >"$tmp/exportd.log" 2>&1 &
@@ -108,6 +107,7 @@ start_exportd() {  # extra exportd flags; sets pid_d
     curl -s -f -o /dev/null "http://127.0.0.1:$port_d/healthz" || {
     echo "scale_bench: exportd did not start:" >&2; cat "$tmp/exportd.log" >&2; exit 1; }
 }
+# A target identity of the store, for the point export.
 start_exportd
 signed_curl "model=basket&tag=sale" "$tmp/medium.json" >/dev/null
 kill "$pid_d" && wait "$pid_d" 2>/dev/null || true

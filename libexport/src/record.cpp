@@ -117,6 +117,11 @@ void SealRecord(std::string_view body, uint64_t seq, char* out) {
   std::memcpy(out + body.size() + sizeof seq, &sum, sizeof sum);
 }
 
+bool RecordChecksumOk(std::string_view stored) {
+  const size_t summed = stored.size() - sizeof(uint64_t);
+  return Checksum64(stored.substr(0, summed)) == Load<uint64_t>(stored, summed);
+}
+
 uint64_t RecordSeq(std::string_view stored) {
   return Load<uint64_t>(stored, stored.size() - kRecordTrailerSize);
 }
@@ -131,10 +136,7 @@ Status RecordView::Parse(std::string_view key, std::string_view stored,
   if (stored.size() < kRecordHeaderSize + kRecordTrailerSize) {
     return Corrupt("shorter than header");
   }
-  const size_t summed = stored.size() - sizeof(uint64_t);
-  if (Checksum64(stored.substr(0, summed)) != Load<uint64_t>(stored, summed)) {
-    return Corrupt("checksum mismatch");
-  }
+  if (!RecordChecksumOk(stored)) return Corrupt("checksum mismatch");
   LIBEXPORT_RETURN_IF_ERROR(ParseBody(RecordBody(stored), out));
   if (!IdTextIs(out->json_, key.data() + kTrackerPrefixSize)) {
     *out = RecordView{};

@@ -108,6 +108,10 @@ class RecordView {
 // The size of the stored record of `body`, and that record: body, `seq`,
 // checksum. `out` has room for body.size() + kRecordTrailerSize bytes.
 void SealRecord(std::string_view body, uint64_t seq, char* out);
+// Whether a stored record's trailing checksum matches the bytes before it
+// (docs/store_format.md, "Checksum"). `stored` holds at least
+// kRecordTrailerSize bytes.
+bool RecordChecksumOk(std::string_view stored);
 // The change sequence of a stored record that Parse accepted.
 uint64_t RecordSeq(std::string_view stored);
 // The body of a stored record that Parse accepted.
