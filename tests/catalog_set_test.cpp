@@ -139,10 +139,10 @@ TEST_CASE(
     CHECK(with_table.find("\"pin_identity\":\"missing-") == std::string::npos);
     CHECK(with_table.find(Identity(399 * 7, 16)) != std::string::npos);
   }
-  // 0: never a table; 70,000 bytes: less than the slots (8,192 x 16 bytes),
+  // 0: never a table; 60,000 bytes: less than the slots (8,192 x 8 bytes),
   // refused before the build; 150,000: room for the slots but not for the
   // first 1 MiB block of identities, so the build stops there.
-  for (uint64_t budget : {uint64_t{0}, uint64_t{70'000}, uint64_t{150'000}}) {
+  for (uint64_t budget : {uint64_t{0}, uint64_t{60'000}, uint64_t{150'000}}) {
     INFO("budget " << budget);
     StoreOptions options;
     options.catalog_memory_budget = budget;
@@ -159,7 +159,7 @@ TEST_CASE(
     "exports of a catalog whose table passes the budget on its own do not "
     "build that table again and again",
     "[catalog][memory]") {
-  // 300,000 identities: 2^20 slots of 16 bytes (16 MiB), then blocks of
+  // 300,000 identities: 2^20 slots of 8 bytes (8 MiB), then blocks of
   // 1 MiB; the budget has room for the slots, not for the first block.
   const size_t items = 300'000;
   const size_t records = 20'000;  // enough records to ask for a table
@@ -181,11 +181,11 @@ TEST_CASE(
     ExportStats stats;
     DigestSink sink;
     REQUIRE_OK(s.value()->Export(Pruning(), sink, &stats));
-    CHECK(stats.catalog_table_bytes > (uint64_t{16} << 20));
+    CHECK(stats.catalog_table_bytes > (uint64_t{8} << 20));
     CHECK(sink.hash == expected.hash);
   }
   StoreOptions options;
-  options.catalog_memory_budget = (uint64_t{16} << 20) + (512 << 10);
+  options.catalog_memory_budget = (uint64_t{8} << 20) + (512 << 10);
   auto s = Store::Open(path, options);
   REQUIRE_OK(s);
   ExportStats first;
@@ -195,7 +195,7 @@ TEST_CASE(
   CHECK(first.pins_pruned_missing == records);
   CHECK(sink.hash == expected.hash);
 
-  // Before, each of these zero-filled 16 MiB of slots and freed them.
+  // Before, each of these zero-filled 8 MiB of slots and freed them.
   HeapPeak heap;
   for (int i = 0; i < 2; ++i) {
     ExportStats stats;
@@ -206,14 +206,14 @@ TEST_CASE(
   }
   const long growth_kb = heap.GrowthKb();
   INFO("heap growth " << growth_kb << " KiB");
-  CHECK(growth_kb < 8 * 1024);
+  CHECK(growth_kb < 4 * 1024);
 }
 
 TEST_CASE(
     "a catalog table that did not fit only because another table held the "
     "budget is built once that table is gone",
     "[catalog][memory]") {
-  // "a" and "b": tables of 131,072 bytes of slots and a 1 MiB block each,
+  // "a" and "b": tables of 65,536 bytes of slots and a 1 MiB block each,
   // one of which fits in 2,000,000 bytes; "c".."e": tables of a few KiB.
   StoreOptions options;
   options.sync = false;

@@ -30,12 +30,12 @@ Result<std::shared_ptr<const CatalogTable>> CatalogTable::Build(
     bool* never_fits) {
   *never_fits = false;
   std::unique_ptr<CatalogTable> t(new CatalogTable(memory));
-  // Past 2^39 items the slots alone would take 16 TiB (a garbled count).
+  // Past 2^39 items the slots alone would take 8 TiB (a garbled count).
   constexpr uint64_t kMaxItems = uint64_t{1} << 39;
   int bits = 4;
   while (items < kMaxItems && (uint64_t{1} << bits) < items * 2 + 2) ++bits;
   const uint64_t slots_bytes = (uint64_t{1} << bits) * sizeof(Entry);
-  // Every identity takes at least one byte of a block.
+  // Every identity takes at least the byte of its length in a block.
   if (items >= kMaxItems || slots_bytes + items > budget_bytes) {
     *never_fits = true;
     return std::shared_ptr<const CatalogTable>();
@@ -91,10 +91,11 @@ Result<std::shared_ptr<const CatalogTable>> CatalogTable::Build(
 CatalogTable::Added CatalogTable::Insert(uint64_t hash,
                                          std::string_view identity,
                                          uint64_t budget) {
-  if (++used_ * 2 > table_.size() || identity.size() > kBlockSize) {
+  const size_t stored = identity.size() + kMaxLengthBytes;
+  if (++used_ * 2 > table_.size() || stored > kBlockSize) {
     return Added::kTableFull;
   }
-  if (block_capacity_ - block_used_ < identity.size()) {
+  if (block_capacity_ - block_used_ < stored) {
     // The first block is sized for the catalog (a small one takes little),
     // the next ones are 1 MiB. Offsets are u32: 4,096 blocks at most.
     const uint64_t want =
@@ -116,18 +117,23 @@ CatalogTable::Added CatalogTable::Insert(uint64_t hash,
   size_t i = Slot(hash);
   while (table_[i].offset != kEmpty) i = (i + 1) & mask_;
   const uint32_t block = static_cast<uint32_t>(blocks_.size() - 1);
-  table_[i] = Entry{hash, block << kBlockBits | block_used_,
-                    static_cast<uint32_t>(identity.size())};
-  std::copy(identity.begin(), identity.end(),
-            blocks_.back().get() + block_used_);
-  block_used_ += static_cast<uint32_t>(identity.size());
+  table_[i] =
+      Entry{static_cast<uint32_t>(hash), block << kBlockBits | block_used_};
+  char* out = blocks_.back().get() + block_used_;
+  size_t length = identity.size();
+  for (; length >= 0x80; length >>= 7) {
+    *out++ = static_cast<char>(0x80 | (length & 0x7f));
+  }
+  *out++ = static_cast<char>(length);
+  out = std::copy(identity.begin(), identity.end(), out);
+  block_used_ = static_cast<uint32_t>(out - blocks_.back().get());
   return Added::kYes;
 }
 
 bool CatalogTable::Contains(uint64_t hash, std::string_view identity) const {
   for (size_t i = Slot(hash); table_[i].offset != kEmpty; i = (i + 1) & mask_) {
     const Entry& e = table_[i];
-    if (e.hash == hash && e.length == identity.size() && At(e) == identity) {
+    if (e.tag == static_cast<uint32_t>(hash) && At(e) == identity) {
       return true;
     }
   }
