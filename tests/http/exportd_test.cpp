@@ -219,15 +219,30 @@ TEST_CASE("SIGTERM completes while a slowloris client is connected",
   ShopDir shop;
   Exportd d(shop.store_dir(), shop.dir.Sub("exportd.log"));
   // A header byte every 200 ms: never idle, never finished.
+  // The thread asserts nothing (Catch2 asserts on the test's own thread):
+  // the test waits until it is connected and sending.
   std::atomic<bool> stop{false};
+  std::atomic<int> connected{0};  // 1 connected, -1 could not
   std::thread slow([&] {
-    int fd = Connect(d.port);
+    const int fd = TryConnect(d.port);
+    connected = fd >= 0 ? 1 : -1;
+    if (fd < 0) return;
     SendAll(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ");
     while (!stop && SendAll(fd, "a")) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     close(fd);
   });
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (connected == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (connected != 1) {
+    stop = true;
+    slow.join();
+    FAIL("the slowloris client could not connect");
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto start = std::chrono::steady_clock::now();
   d.child->Signal(SIGTERM);

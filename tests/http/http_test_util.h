@@ -157,15 +157,26 @@ inline httplib::Request SignedExportRequest(const std::string& tracker,
   return req;
 }
 
-// Raw sockets, for requests httplib's client will not send.
-inline int Connect(int port) {
+// Raw sockets, for requests httplib's client will not send. TryConnect
+// asserts nothing (for threads of a test: Catch2 asserts on the test's own
+// thread only) and returns -1 when it cannot connect.
+inline int TryConnect(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+inline int Connect(int port) {
+  const int fd = TryConnect(port);
+  REQUIRE(fd >= 0);
   return fd;
 }
 
@@ -271,6 +282,12 @@ inline std::string RunShell(const std::string& script, int* status) {
 class Child {
  public:
   Child(std::vector<std::string> argv, const std::string& stderr_path) {
+    // Everything the child needs is made before the fork: between fork and
+    // exec it must not allocate (another thread may hold the allocator's
+    // lock, which the child would wait on forever).
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
     int fds[2];
     REQUIRE(pipe(fds) == 0);
     pid_ = fork();
@@ -281,9 +298,6 @@ class Child {
       if (e >= 0) dup2(e, 2);
       close(fds[0]);
       close(fds[1]);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
       execv(args[0], args.data());
       _exit(127);
     }
