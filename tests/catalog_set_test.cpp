@@ -1,7 +1,10 @@
 // The catalog table that exports pruning by the catalog share
 // (catalog_set.h): one per tracker and catalog version, within
 // StoreOptions::catalog_memory_budget, never stale.
+#include <lmdb.h>
+
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -153,6 +156,61 @@ TEST_CASE(
     CHECK(stats.catalog_table_bytes == 0);
     CHECK(stats.pins_pruned_missing == 400);
   }
+}
+
+// Rewrites the only catalog entry of the store at `dir` (closed) as one
+// identity of `size` bytes 'x', under the same key: what a damaged store
+// can hold, since the API refuses identities over 1,024 bytes.
+void GrowOnlyCatalogIdentity(const std::string& dir, uint32_t size) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 16);
+  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0600) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi;
+  REQUIRE(mdb_dbi_open(txn, "catalog", 0, &dbi) == 0);
+  MDB_cursor* c = nullptr;
+  REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
+  MDB_val k, v;
+  REQUIRE(mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0);
+  std::string key(static_cast<char*>(k.mv_data), k.mv_size);
+  std::string old(static_cast<char*>(v.mv_data), v.mv_size);
+  CHECK(mdb_cursor_get(c, &k, &v, MDB_NEXT) == MDB_NOTFOUND);
+  mdb_cursor_close(c);
+  // u32 LE length, the u64 seq that added it, the bytes.
+  REQUIRE(old.size() >= 12);
+  std::string value(4, '\0');
+  std::memcpy(value.data(), &size, 4);  // x86-64: little-endian
+  value += old.substr(4, 8) + std::string(size, 'x');
+  MDB_val nk{key.size(), key.data()}, nv{value.size(), value.data()};
+  REQUIRE(mdb_put(txn, dbi, &nk, &nv, 0) == 0);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+TEST_CASE(
+    "a damaged catalog entry longer than a small catalog's first block is "
+    "copied whole into a block that holds it",
+    "[catalog][regression]") {
+  // One identity: a table of 16 slots, whose first block was 4,096 bytes
+  // whatever the identity's length (a heap overflow, under ASan).
+  TempDir dir;
+  const std::string path = dir.Sub("store");
+  {
+    auto s = Store::Open(path);
+    REQUIRE_OK(s);
+    Fill(*s.value(), 1, 8, 1, 1);
+  }
+  GrowOnlyCatalogIdentity(path, 5000);
+  auto s = Store::Open(path);
+  REQUIRE_OK(s);
+  ExportStats stats;
+  const std::string out = MustExport(*s.value(), Pruning(), &stats);
+  CHECK(stats.catalog_table_bytes > 5000);
+  // Neither pin's identity is in the catalog now.
+  CHECK(stats.pins_pruned_missing == 2);
+  CHECK(out.find("pin_identity") == std::string::npos);
 }
 
 TEST_CASE(

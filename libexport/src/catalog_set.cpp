@@ -96,12 +96,14 @@ CatalogTable::Added CatalogTable::Insert(uint64_t hash,
     return Added::kTableFull;
   }
   if (block_capacity_ - block_used_ < stored) {
-    // The first block is sized for the catalog (a small one takes little),
+    // The first block is sized for the catalog (a small one takes little)
+    // and holds at least this identity (`stored` is at most kBlockSize),
     // the next ones are 1 MiB. Offsets are u32: 4,096 blocks at most.
     const uint64_t want =
-        blocks_.empty()
-            ? std::clamp<uint64_t>(table_.size() * 256, 4096, kBlockSize)
-            : kBlockSize;
+        blocks_.empty() ? std::clamp<uint64_t>(
+                              std::max<uint64_t>(table_.size() * 256, stored),
+                              4096, kBlockSize)
+                        : kBlockSize;
     if (blocks_.size() >= (uint64_t{1} << (32 - kBlockBits)) - 1) {
       return Added::kOverBudget;
     }
