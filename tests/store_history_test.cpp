@@ -1,7 +1,6 @@
 // The history a tracker keeps for sync (docs/store_format.md, "History"):
 // change sequences, the changes feed with its tombstones, export validators,
 // snapshots, record checksums and the upgrade from store format 1.
-#include <lmdb.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -370,28 +369,11 @@ TEST_CASE(
 
 // Flips one byte of a stored record's JSON, with the store closed.
 void FlipRecordByte(const std::string& dir, char from, char to) {
-  MDB_env* env = nullptr;
-  REQUIRE(mdb_env_create(&env) == 0);
-  mdb_env_set_maxdbs(env, 16);
-  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0600) == 0);
-  MDB_txn* txn = nullptr;
-  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-  MDB_dbi dbi;
-  REQUIRE(mdb_dbi_open(txn, "records", 0, &dbi) == 0);
-  MDB_cursor* c = nullptr;
-  REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
-  MDB_val k, v;
-  REQUIRE(mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0);
-  std::string key(static_cast<char*>(k.mv_data), k.mv_size);
-  std::string value(static_cast<char*>(v.mv_data), v.mv_size);
-  mdb_cursor_close(c);
-  const size_t at = value.find(std::string("\"model\":\"basket\"")) + 9;
-  REQUIRE(value[at] == from);
-  value[at] = to;
-  MDB_val nk{key.size(), key.data()}, nv{value.size(), value.data()};
-  REQUIRE(mdb_put(txn, dbi, &nk, &nv, 0) == 0);
-  REQUIRE(mdb_txn_commit(txn) == 0);
-  mdb_env_close(env);
+  RewriteFirstEntry(dir, "records", [&](std::string* value) {
+    const size_t at = value->find(std::string("\"model\":\"basket\"")) + 9;
+    REQUIRE((*value)[at] == from);
+    (*value)[at] = to;
+  });
 }
 
 TEST_CASE(

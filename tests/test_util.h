@@ -3,6 +3,7 @@
 #ifndef LIBEXPORT_TESTS_TEST_UTIL_H_
 #define LIBEXPORT_TESTS_TEST_UTIL_H_
 
+#include <lmdb.h>
 #include <malloc.h>
 #include <stdlib.h>
 
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <iostream>
 #include <memory>
@@ -236,6 +238,33 @@ class HeapPeak {
   std::atomic<bool> stop_{false};
   std::thread sampler_;
 };
+
+// For tests of damaged stores: with the store at `dir` closed, passes the
+// value of the first entry of the named database `db` to `edit` and writes
+// back what it leaves there, under the same key.
+inline void RewriteFirstEntry(const std::string& dir, const char* db,
+                              const std::function<void(std::string*)>& edit) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 16);
+  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0600) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi;
+  REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+  MDB_cursor* c = nullptr;
+  REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
+  MDB_val k, v;
+  REQUIRE(mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0);
+  std::string key(static_cast<char*>(k.mv_data), k.mv_size);
+  std::string value(static_cast<char*>(v.mv_data), v.mv_size);
+  mdb_cursor_close(c);
+  edit(&value);
+  MDB_val nk{key.size(), key.data()}, nv{value.size(), value.data()};
+  REQUIRE(mdb_put(txn, dbi, &nk, &nv, 0) == 0);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
 
 }  // namespace libexport::testing
 

@@ -98,7 +98,7 @@ CatalogTable::Added CatalogTable::Insert(uint64_t hash,
   if (block_capacity_ - block_used_ < stored) {
     // The first block is sized for the catalog (a small one takes little)
     // and holds at least this identity (`stored` is at most kBlockSize),
-    // the next ones are 1 MiB. Offsets are u32: 4,096 blocks at most.
+    // the next ones are 1 MiB. Offsets are u32: 4,095 blocks at most.
     const uint64_t want =
         blocks_.empty() ? std::clamp<uint64_t>(
                               std::max<uint64_t>(table_.size() * 256, stored),

@@ -220,7 +220,7 @@ TEST_CASE("SIGTERM completes while a slowloris client is connected",
   Exportd d(shop.store_dir(), shop.dir.Sub("exportd.log"));
   // A header byte every 200 ms: never idle, never finished.
   // The thread asserts nothing (Catch2 asserts on the test's own thread):
-  // the test waits until it is connected and sending.
+  // the test waits until it is connected.
   std::atomic<bool> stop{false};
   std::atomic<int> connected{0};  // 1 connected, -1 could not
   std::thread slow([&] {

@@ -50,8 +50,9 @@ struct StoreOptions {
   // (ExportQuery::remove_nonexisting_item_pins) over many records reads the
   // tracker's catalog once into a table, shared by every export of the same
   // tracker and catalog version until the catalog (or the tracker) changes;
-  // a table takes the identities' bytes plus 32 to 64 bytes per identity
-  // (about 155 MiB for 150,000 identities of 1 KiB). An export whose table
+  // a table takes the identities' bytes, plus a length of 1 to 3 bytes and
+  // 16 to 32 bytes of slots per identity (150,000 identities of 1 KiB: 147
+  // MiB of identities and 4 MiB of slots). An export whose table
   // would pass the budget builds none and looks each distinct pinned
   // identity up in the store instead: the same output, but a random B-tree
   // lookup per identity, so slower for large exports. 0: never build one.
