@@ -166,7 +166,8 @@ void GrowFirstCatalogIdentity(const std::string& dir, size_t size) {
     size_t entries = 0;
     internal::ForEachIdentityEntry(*list, [&](std::string_view, uint64_t s) {
       seq = s;
-      return ++entries > 0;
+      ++entries;
+      return true;  // every entry: the test needs exactly one
     });
     REQUIRE(entries == 1);
     list->clear();
