@@ -1,6 +1,7 @@
 #include "json_fields.h"
 
 #include "json_writer.h"
+#include "keys.h"
 
 namespace libexport::internal {
 
@@ -119,9 +120,10 @@ Status GetIdentity(const std::optional<element>& slot, const FieldPath& path,
                    std::string_view* out) {
   LIBEXPORT_RETURN_IF_ERROR(
       GetRequiredString(slot, path, "a non-empty string", out));
-  if (out->size() > kMaxIdentityBytes) {
+  if (out->size() > kMaxIdentitySize) {
     return Invalid(path, "is " + std::to_string(out->size()) +
-                             " bytes; the limit is 1024");
+                             " bytes; the limit is " +
+                             std::to_string(kMaxIdentitySize));
   }
   return Status::Ok();
 }

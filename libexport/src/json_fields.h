@@ -19,8 +19,6 @@ namespace libexport::internal {
 
 using simdjson::dom::element;
 
-// Identities are opaque strings (historically URLs) of at most 1 KiB.
-constexpr size_t kMaxIdentityBytes = 1024;
 // Error messages echo at most this much of a bad value.
 constexpr size_t kMaxEcho = 64;
 

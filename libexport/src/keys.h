@@ -64,6 +64,7 @@ inline constexpr size_t kCatalogKeySize = 4 + 8;
 inline constexpr size_t kChangeKeySize = 4 + 8;
 inline constexpr size_t kGraveKeySize = 4 + 1 + 8;
 inline constexpr size_t kBoundaryKeySize = 4 + 8;
+// Identities (items, targets) are opaque strings of 1 byte to 1 KiB.
 inline constexpr size_t kMaxIdentitySize = 1024;
 
 using RecordKey = std::array<char, kRecordKeySize>;
