@@ -82,7 +82,10 @@ Result<std::shared_ptr<const CatalogTable>> CatalogTable::Build(
                       budget_bytes);
   }
   if (added != Added::kYes) {
-    *never_fits = added == Added::kOverBudget && t->over_budget_alone_;
+    // A table fuller than the count said, or an entry longer than a block
+    // (a damaged store either way), is what this catalog version holds: no
+    // later build of it can succeed either.
+    *never_fits = added == Added::kTableFull || t->over_budget_alone_;
     return std::shared_ptr<const CatalogTable>();
   }
   return std::shared_ptr<const CatalogTable>(std::move(t));

@@ -47,9 +47,10 @@ class CatalogTable {
  public:
   // Reads the tracker's catalog in `txn`, in key order. nullptr (and OK)
   // when the table would take more than `memory` leaves below
-  // `budget_bytes`, or the stored item count `items` was off; then
-  // `*never_fits` says whether the table alone passes `budget_bytes`, so
-  // that no later build of the same catalog can succeed either. A catalog
+  // `budget_bytes`, or the stored item count `items` was off, or an entry
+  // is longer than a block; then `*never_fits` says whether no later build
+  // of the same catalog can succeed either (the table alone passes
+  // `budget_bytes`, or the catalog is not what its count says). A catalog
   // whose slots and one byte per identity already pass the budget is
   // refused before anything is allocated.
   static Result<std::shared_ptr<const CatalogTable>> Build(
