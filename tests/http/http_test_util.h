@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -73,16 +74,21 @@ struct LogLines {
 // thread. The clock is fixed at kNow unless `fixed_clock` is false.
 class LiveServer {
  public:
-  explicit LiveServer(std::shared_ptr<Store> store,
-                      libexport::http::ExportRoutesOptions options = {},
-                      bool fixed_clock = true, int max_connections = 64,
-                      app::HardenedServerOptions server_options = {},
-                      int keep_alive_seconds = 1)
+  explicit LiveServer(
+      std::shared_ptr<Store> store,
+      libexport::http::ExportRoutesOptions options = {},
+      bool fixed_clock = true, int max_connections = 64,
+      app::HardenedServerOptions server_options = {},
+      int keep_alive_seconds = 1,
+      // More settings, made before the server starts (its
+      // workers read them unsynchronized).
+      const std::function<void(app::HardenedServer&)>& configure = {})
       : server_(WithMax(server_options, max_connections)) {
     libexport::http::ConfigureServer(server_);
     server_.InstallConnectionPool();
     server_.set_read_timeout(2);
     server_.set_keep_alive_timeout(keep_alive_seconds);
+    if (configure) configure(server_);
     if (fixed_clock && !options.clock) {
       options.clock = [] { return TimePoint(kNow); };
     }

@@ -38,12 +38,12 @@ Stall RunStall(const StoreOptions& server_options) {
   d.now = kNow;
   MustImport(*store, "demo", demo::GenerateDemo(d).ndjson,
              Opts(ImportFormat::kNdjson));
-  LiveServer server(store.store, {}, /*fixed_clock=*/true, 64, {},
-                    /*keep_alive_seconds=*/30);
   // The held export must outlast the import, however slow (sanitizers, a
   // loaded machine): httplib's default write timeout, 5 s, would drop it
   // and free its read transaction first.
-  server.server().set_write_timeout(120);
+  LiveServer server(store.store, {}, /*fixed_clock=*/true, 64, {},
+                    /*keep_alive_seconds=*/30,
+                    [](app::HardenedServer& s) { s.set_write_timeout(120); });
 
   const std::string path = libexport::http::ExportPath("demo");
   std::string request = "POST " + path + " HTTP/1.1\r\nHost: x\r\n";
