@@ -32,11 +32,17 @@ cleanup() {
 trap cleanup EXIT
 chmod 755 "$tmp"
 "$exportctl" --store "$tmp/store" tracker add t >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # Without --no-block, systemd-run waits for the start job: for Type=notify,
-# until READY=1.
+# until READY=1. Port 0: exportd binds a free port and names it in the
+# STATUS= it sends with READY=1 ("listening on http://127.0.0.1:PORT").
 systemd-run "${scope[@]}" --unit="$unit" --collect -p Type=notify \
-  "$exportd" --store "$tmp/store" --listen "127.0.0.1:$port"
+  "$exportd" --store "$tmp/store" --listen "127.0.0.1:0"
+status=$(systemctl "${scope[@]}" show --value -p StatusText "$unit")
+port=${status##*:}
+if [[ ! $port =~ ^[0-9]+$ ]]; then
+  echo "FAIL: the unit's status after READY=1 names no port: $status"
+  exit 1
+fi
 body=$(curl -fsS "http://127.0.0.1:$port/healthz")
 if [ "$body" != '{"status":"ok"}' ]; then
   echo "FAIL: /healthz right after READY=1 answered: $body"
