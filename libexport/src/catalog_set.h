@@ -50,7 +50,8 @@ class CatalogTable {
   // `budget_bytes`, or the stored item count `items` was off, or an entry
   // is longer than a block; then `*never_fits` says whether no later build
   // of the same catalog can succeed either (the table alone passes
-  // `budget_bytes`, or the catalog is not what its count says). A catalog
+  // `budget_bytes`, or the catalog is damaged: more identities than its
+  // count, or one longer than a block). A catalog
   // whose slots and one byte per identity already pass the budget is
   // refused before anything is allocated.
   static Result<std::shared_ptr<const CatalogTable>> Build(
