@@ -52,14 +52,14 @@ Status DecodeChange(std::string_view value, ChangeEntry* out) {
   return Status::Ok();
 }
 
-void AppendHex(std::string* out, uint64_t v) {
+void AppendHex(std::string* out, uint64_t v, int min_digits) {
   static constexpr char kHex[] = "0123456789abcdef";
   char buf[16];
   int n = 0;
   do {
     buf[n++] = kHex[v & 15];
     v >>= 4;
-  } while (v != 0);
+  } while (v != 0 || n < std::min(min_digits, 16));
   while (n > 0) out->push_back(buf[--n]);
 }
 

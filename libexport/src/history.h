@@ -47,9 +47,10 @@ struct ChangeEntry {
 // Corruption when `value` is not one.
 Status DecodeChange(std::string_view value, ChangeEntry* out);
 
-// Appends `v` in lower-case hex without leading zeros (the form of a
-// cursor's parts and of a change's "seq").
-void AppendHex(std::string* out, uint64_t v);
+// Appends `v` in lower-case hex, zero-padded to at least `min_digits`
+// (1: no leading zeros, the form of a cursor's parts and of a change's
+// "seq"; 16: an ETag's hash).
+void AppendHex(std::string* out, uint64_t v, int min_digits = 1);
 
 // "<generation>-<seq>", lower-case hex.
 std::string FormatCursor(uint64_t generation, uint64_t seq);

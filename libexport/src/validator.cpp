@@ -1,6 +1,5 @@
 // The export validator (an ETag) and the cursor of an export: derived from
 // the tracker's history and the query, without reading any customization.
-#include <cstdio>
 
 #include "guard.h"
 #include "history.h"
@@ -56,10 +55,10 @@ Result<ExportValidator> Store::Impl::ExportEtagIn(
   const uint64_t hash = internal::Checksum64(NormalizedQuery(query, *boundary));
   ExportValidator v;
   v.cursor = internal::FormatCursor(tracker.generation, tracker.seq);
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx",
-                static_cast<unsigned long long>(hash));
-  v.etag = "\"" + v.cursor + "-" + hex + "\"";
+  v.etag.reserve(v.cursor.size() + 20);
+  v.etag.append("\"").append(v.cursor).append("-");
+  internal::AppendHex(&v.etag, hash, 16);
+  v.etag.append("\"");
   return v;
 }
 

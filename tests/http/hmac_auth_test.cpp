@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 using libexport::Timestamp;
 using namespace libexport::http;
@@ -43,6 +44,61 @@ TEST_CASE("HMAC-SHA256 matches RFC 4231 test cases 1 and 2", "[hmac]") {
   // Case 1: key 20 x 0x0b; hex b0344c61...2e32cff7.
   CHECK(HmacSha256Base64(std::string(20, '\x0b'), "Hi There") ==
         "sDRMYdjbOFNcqK/OrwvxK4gdwgDJgz2nJuk3bC4yz/c=");
+}
+
+TEST_CASE("HMAC-SHA256 hashes a key longer than a block first (RFC 4231 6, 7)",
+          "[hmac]") {
+  const std::string key(131, '\xaa');
+  // Case 6: hex 60e43159...0ee37f54.
+  CHECK(HmacSha256Base64(
+            key, "Test Using Larger Than Block-Size Key - Hash Key First") ==
+        "YOQxWR7gtn8Niiaqy/W3f44LxiE3KMUUBUYEDw7jf1Q=");
+  // Case 7: hex 9b09ffa7...5c3a35e2.
+  CHECK(HmacSha256Base64(
+            key,
+            "This is a test using a larger than block-size key and a larger "
+            "than block-size data. The key needs to be hashed before being "
+            "used by the HMAC algorithm.") ==
+        "mwn/pxuUL8snY1+81bDpRL/cY2RPBxOTin9RU1w6NeI=");
+}
+
+TEST_CASE(
+    "HMAC-SHA256 of one thread signing with many keys in turn is each "
+    "key's own",
+    "[hmac]") {
+  // python3 -c 'import hmac,hashlib,base64; print(base64.b64encode(
+  //   hmac.new(KEY, MSG, hashlib.sha256).digest()).decode())'
+  struct Vector {
+    std::string key, message, mac;
+  };
+  const std::vector<Vector> vectors = {
+      {"Jefe", "what do ya want for nothing?",
+       "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="},
+      {std::string(20, '\x0b'), "Hi There",
+       "sDRMYdjbOFNcqK/OrwvxK4gdwgDJgz2nJuk3bC4yz/c="},
+      {std::string(20, '\xaa'), std::string(50, '\xdd'),  // RFC 4231 3
+       "dz6pHjaADkaFTbjr0JGBpylZCYs++MEi2WNVFM7VZf4="},
+      {"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d"
+       "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19",
+       std::string(50, '\xcd'),  // RFC 4231 4
+       "glWKOJpEPA6kzIGYmfIIOoXw+qPlePgHei4/9GcpZls="},
+      {std::string(64, 'k'), "block-size key",
+       "NjntRflkEK4av4IarxWk5hYglGT34G+3lDXTXkhb08I="},
+      {"", "x", "TLyWCZpkZ84AJGHxBUm0iYJl6+YYi0XvrMRCk1FuYsQ="},
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (const Vector& v : vectors) {
+      INFO("round " << round << ", key of " << v.key.size() << " bytes");
+      CHECK(HmacSha256Base64(v.key, v.message) == v.mac);
+    }
+  }
+  // One key, then its neighbour in the list, then the first again.
+  CHECK(HmacSha256Base64("Jefe", "what do ya want for nothing?") ==
+        vectors[0].mac);
+  CHECK(HmacSha256Base64("Jefe2", "what do ya want for nothing?") !=
+        vectors[0].mac);
+  CHECK(HmacSha256Base64("Jefe", "what do ya want for nothing?") ==
+        vectors[0].mac);
 }
 
 TEST_CASE("Base64 pads like openssl base64", "[hmac]") {

@@ -1,6 +1,6 @@
 // The access log line, as text or JSON (libexport/http/export_routes.h,
 // AccessLogEntry).
-#include <cstdio>
+#include <charconv>
 #include <string>
 #include <string_view>
 
@@ -14,28 +14,36 @@ namespace {
 
 // Request bytes in the log: control characters, spaces, non-ASCII and '\\'
 // as \xHH, so a request target cannot move the terminal's cursor, fake a
-// log line or split a field.
-std::string LogField(std::string_view s) {
+// log line or split a field. Clean runs are appended whole.
+void AppendLogField(std::string* out, std::string_view s) {
   static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
+  size_t clean = 0;  // start of the run not yet appended
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
     if (c <= 0x20 || c >= 0x7f || c == '\\') {
-      out.append("\\x");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    } else {
-      out.push_back(ch);
+      out->append(s.data() + clean, i - clean);
+      const char escaped[4] = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+      out->append(escaped, sizeof escaped);
+      clean = i + 1;
     }
   }
+  out->append(s.data() + clean, s.size() - clean);
+}
+
+std::string LogField(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  AppendLogField(&out, s);
   return out;
 }
 
-std::string Milliseconds(double ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3f", ms);
-  return buf;
+// "%.3f" (to_chars with a precision is printf's form, without its
+// format parsing on every request).
+void AppendMilliseconds(std::string* out, double ms) {
+  char buf[64];
+  auto r =
+      std::to_chars(buf, buf + sizeof buf, ms, std::chars_format::fixed, 3);
+  out->append(buf, r.ec == std::errc() ? static_cast<size_t>(r.ptr - buf) : 0);
 }
 
 // One word: spaces and line breaks of a store error become '_'.
@@ -60,24 +68,28 @@ void AppendJsonField(std::string* out, std::string_view s) {
 }  // namespace
 
 std::string FormatAccessLogLine(const AccessLogEntry& e) {
-  std::string line = FormatRfc3339(e.time, 3);
+  std::string line;
+  line.reserve(160 + e.path.size());
+  AppendRfc3339(&line, e.time, 3);
   line.append(" ");
   if (e.remote_addr.empty()) {
     line.append("-");
   } else {
-    line.append(LogField(e.remote_addr))
-        .append(":")
-        .append(std::to_string(e.remote_port));
+    AppendLogField(&line, e.remote_addr);
+    line.append(":").append(std::to_string(e.remote_port));
   }
-  line.append(" ").append(LogField(e.method));
-  line.append(" ").append(LogField(e.path));
-  line.append(" tracker=")
-      .append(e.tracker_id.empty() ? "-" : LogField(e.tracker_id));
+  line.append(" ");
+  AppendLogField(&line, e.method);
+  line.append(" ");
+  AppendLogField(&line, e.path);
+  line.append(" tracker=");
+  AppendLogField(&line, e.tracker_id.empty() ? "-" : e.tracker_id);
   line.append(" status=").append(std::to_string(e.status));
   line.append(" bytes=").append(std::to_string(e.bytes));
-  line.append(" duration_ms=").append(Milliseconds(e.duration_ms));
-  line.append(" request_id=")
-      .append(e.request_id.empty() ? "-" : LogField(e.request_id));
+  line.append(" duration_ms=");
+  AppendMilliseconds(&line, e.duration_ms);
+  line.append(" request_id=");
+  AppendLogField(&line, e.request_id.empty() ? "-" : e.request_id);
   if (e.aborted) line.append(" aborted=").append(AbortReason(e));
   return line;
 }
@@ -98,7 +110,8 @@ std::string FormatAccessLogJson(const AccessLogEntry& e) {
   AppendJsonField(&line, e.tracker_id);
   line.append(",\"status\":").append(std::to_string(e.status));
   line.append(",\"bytes\":").append(std::to_string(e.bytes));
-  line.append(",\"duration_ms\":").append(Milliseconds(e.duration_ms));
+  line.append(",\"duration_ms\":");
+  AppendMilliseconds(&line, e.duration_ms);
   if (e.aborted) {
     line.append(",\"abort_reason\":");
     AppendJsonString(&line, AbortReason(e));
