@@ -212,6 +212,11 @@ bool ConnectionStream::is_writable() const {
 ssize_t ConnectionStream::read(char* ptr, size_t size) {
   if (size == 0) return 0;
   if (head_pos_ < head_.size()) {
+    // httplib reads the head a byte at a time: no memcpy call for those.
+    if (size == 1) {
+      *ptr = head_[head_pos_++];
+      return 1;
+    }
     size_t n = std::min(size, head_.size() - head_pos_);
     std::memcpy(ptr, head_.data() + head_pos_, n);
     head_pos_ += n;
