@@ -72,6 +72,32 @@ def build_info(driver):
                        values.get("CMAKE_BUILD_TYPE", "?"))
 
 
+def library_versions(driver):
+    """The Debian package and version of each shared library the driver
+    loads: their code runs inside the measured regions (memcpy, OpenSSL,
+    httplib, LMDB), so a point release of one moves the counts."""
+    try:
+        ldd = subprocess.run(["ldd", driver], capture_output=True,
+                             text=True).stdout
+        paths = re.findall(r"=> (/\S+)", ldd)
+        # Debian 12 merged /lib into /usr/lib; dpkg knows a library by
+        # either path, whichever its package ships.
+        paths += ["/usr" + p for p in paths if not p.startswith("/usr/")]
+        owners = subprocess.run(["dpkg-query", "-S"] + paths,
+                                capture_output=True, text=True).stdout
+        packages = sorted({line.split(":")[0] for line in owners.splitlines()
+                           if ":" in line})
+        if not packages:
+            return {}
+        listed = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Package} ${Version}\n"] + packages,
+            capture_output=True, text=True).stdout
+    except OSError:  # no ldd or dpkg: not a Debian machine
+        return {}
+    return dict(line.split(" ", 1) for line in listed.splitlines()
+                if " " in line)
+
+
 def valgrind_version():
     return subprocess.run(["valgrind", "--version"], capture_output=True,
                           text=True).stdout.strip()
@@ -260,6 +286,13 @@ def gate(args):
     if not args.update and base_doc.get("build", build) != build:
         print("note: the baseline is from another build (%s): counts are only "
               "comparable for one compiler, flags and valgrind" % base_doc["build"])
+    libraries = library_versions(args.driver)
+    moved = ["%s %s -> %s" % (name, version, libraries.get(name, "absent"))
+             for name, version in sorted(base_doc.get("libraries", {}).items())
+             if libraries.get(name) != version]
+    if not args.update and moved:
+        print("note: the baseline ran other library versions (%s): the counts "
+              "of code in them may move" % ", ".join(moved))
     if args.update:
         cases = dict(counts)  # a run of some cases keeps the others' counts
         for name, count in baseline.items():
@@ -269,6 +302,7 @@ def gate(args):
                     "region; written by scripts/bench --gate --update",
             "valgrind": valgrind_version(),
             "build": build,
+            "libraries": libraries,
             "cases": cases,
         }
         with open(args.baseline, "w") as f:
