@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 namespace libexport::app {
 namespace {
@@ -422,24 +421,30 @@ bool ConnectionStream::WriteHead(std::string_view head) {
   if (status >= 100 && status < 200) return SendAll(head);  // 100 Continue
   expect_head_ = false;
   // The status line, then each header line with its CRLF.
-  std::string_view rest = head.substr(0, head.size() - 2);
-  size_t eol = rest.find("\r\n");
+  const std::string_view lines = head.substr(0, head.size() - 2);
+  size_t eol = lines.find("\r\n");
   if (eol == std::string_view::npos) return SendAll(head);
-  std::string_view status_line = rest.substr(0, eol + 2);
-  std::vector<std::string_view> fields;
-  rest.remove_prefix(eol + 2);
-  while (!rest.empty()) {
-    eol = rest.find("\r\n");
-    if (eol == std::string_view::npos) return SendAll(head);
-    fields.push_back(rest.substr(0, eol + 2));
-    rest.remove_prefix(eol + 2);
-  }
+  const std::string_view status_line = lines.substr(0, eol + 2);
+  const std::string_view fields = lines.substr(eol + 2);
+  // Calls `f` with each header line (CRLF included); false if one has no
+  // CRLF (then the head is sent as httplib wrote it).
+  auto each_field = [fields](auto&& f) {
+    for (std::string_view rest = fields; !rest.empty();) {
+      size_t end = rest.find("\r\n");
+      if (end == std::string_view::npos) return false;
+      f(rest.substr(0, end + 2));
+      rest.remove_prefix(end + 2);
+    }
+    return true;
+  };
   bool close = false, chunked = false;
-  for (std::string_view f : fields) {
-    if (StartsWithIgnoreCase(f, "connection:") &&
-        f.find("close") != std::string_view::npos)
-      close = true;
-    if (StartsWithIgnoreCase(f, "transfer-encoding:")) chunked = true;
+  if (!each_field([&](std::string_view f) {
+        if (StartsWithIgnoreCase(f, "connection:") &&
+            f.find("close") != std::string_view::npos)
+          close = true;
+        if (StartsWithIgnoreCase(f, "transfer-encoding:")) chunked = true;
+      })) {
+    return SendAll(head);
   }
   if (chunked && http10_) {
     dechunk_ = true;
@@ -448,13 +453,13 @@ bool ConnectionStream::WriteHead(std::string_view head) {
   if (!close) return SendAll(head);
   response_closes_ = true;
   std::string out(status_line);
-  for (std::string_view f : fields) {
+  each_field([&](std::string_view f) {
     if (StartsWithIgnoreCase(f, "connection:") ||
         StartsWithIgnoreCase(f, "keep-alive:") ||
         (dechunk_ && StartsWithIgnoreCase(f, "transfer-encoding:")))
-      continue;
+      return;
     out.append(f);
-  }
+  });
   out.append("Connection: close\r\n\r\n");
   return SendAll(out);
 }
