@@ -46,19 +46,19 @@ const EVP_MD* Sha256() {
 
 class KeyedStates {
  public:
+  struct Entry {
+    std::string key;
+    MdCtx inner, outer;  // inner null: not a usable entry
+  };
+
   ~KeyedStates() {
     for (Entry& e : entries_) OPENSSL_cleanse(e.key.data(), e.key.size());
   }
 
-  // The inner and outer states for `key`; false if OpenSSL fails.
-  bool Find(std::string_view key, const EVP_MD_CTX** inner,
-            const EVP_MD_CTX** outer) {
-    for (Entry& e : entries_) {
-      if (e.inner != nullptr && e.key == key) {
-        *inner = e.inner.get();
-        *outer = e.outer.get();
-        return true;
-      }
+  // The states for `key`, derived on a miss; nullptr if OpenSSL fails.
+  const Entry* Find(std::string_view key) {
+    for (const Entry& e : entries_) {
+      if (e.inner != nullptr && e.key == key) return &e;
     }
     Entry& e = entries_[next_];
     next_ = (next_ + 1) % kCachedKeys;
@@ -66,24 +66,14 @@ class KeyedStates {
     e.key.assign(key);
     if (!Derive(key, &e)) {
       e.inner.reset();
-      return false;
+      return nullptr;
     }
-    *inner = e.inner.get();
-    *outer = e.outer.get();
-    return true;
+    return &e;
   }
 
-  EVP_MD_CTX* work() {
-    if (work_ == nullptr) work_.reset(EVP_MD_CTX_new());
-    return work_.get();
-  }
+  EVP_MD_CTX* work() const { return work_.get(); }
 
  private:
-  struct Entry {
-    std::string key;
-    MdCtx inner, outer;
-  };
-
   // A key longer than a block is hashed first (RFC 2104 section 2).
   static bool Derive(std::string_view key, Entry* e) {
     const EVP_MD* md = Sha256();
@@ -116,7 +106,7 @@ class KeyedStates {
 
   Entry entries_[kCachedKeys];
   size_t next_ = 0;
-  MdCtx work_;
+  MdCtx work_{EVP_MD_CTX_new()};
 };
 
 AuthResult Fail(AuthResult r, AuthCheck check, std::string message) {
@@ -199,18 +189,17 @@ std::string Base64Encode(std::string_view bytes) {
 
 std::string HmacSha256Base64(std::string_view key, std::string_view message) {
   thread_local KeyedStates states;
-  const EVP_MD_CTX* inner = nullptr;
-  const EVP_MD_CTX* outer = nullptr;
   EVP_MD_CTX* w = states.work();
-  if (w == nullptr || !states.Find(key, &inner, &outer)) return {};
+  const KeyedStates::Entry* e = w == nullptr ? nullptr : states.Find(key);
+  if (e == nullptr) return {};
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  if (EVP_MD_CTX_copy_ex(w, inner) != 1 ||
+  if (EVP_MD_CTX_copy_ex(w, e->inner.get()) != 1 ||
       EVP_DigestUpdate(w, message.data(), message.size()) != 1 ||
       EVP_DigestFinal_ex(w, digest, &digest_len) != 1 ||
-      EVP_MD_CTX_copy_ex(w, outer) != 1 ||
+      EVP_MD_CTX_copy_ex(w, e->outer.get()) != 1 ||
       EVP_DigestUpdate(w, digest, digest_len) != 1 ||
       EVP_DigestFinal_ex(w, mac, &mac_len) != 1) {
     return {};
